@@ -1,0 +1,67 @@
+"""Queries on deadlines shared by the API, the dashboard and the sweep."""
+
+from django.db.models import Case, CharField, Count, F, Q, Value, When
+
+from .models import OPEN_CONDITION, Deadline, State
+
+
+def state_conditions(as_of):
+    """Return one Q per state; at any `as_of` exactly one holds per row."""
+    return {
+        State.CANCELLED: Q(cancelled_at__isnull=False),
+        State.MET: Q(cancelled_at__isnull=True, met_at__isnull=False)
+        & Q(met_at__lte=F("due_at")),
+        State.MET_LATE: Q(cancelled_at__isnull=True, met_at__isnull=False)
+        & Q(met_at__gt=F("due_at")),
+        State.OVERDUE: OPEN_CONDITION & Q(due_at__lt=as_of),
+        State.DUE_SOON: OPEN_CONDITION & Q(due_soon_at__lte=as_of, due_at__gte=as_of),
+        State.OPEN: OPEN_CONDITION & Q(due_soon_at__gt=as_of),
+    }
+
+
+def with_state(queryset, as_of):
+    """Annotate each deadline with its `state` as of `as_of`."""
+    conditions = state_conditions(as_of)
+    return queryset.annotate(
+        state=Case(
+            *[
+                When(condition, then=Value(state))
+                for state, condition in conditions.items()
+            ],
+            output_field=CharField(),
+        )
+    )
+
+
+def filter_state(queryset, state, as_of):
+    """Keep the deadlines in `state` as of `as_of`; uses the partial indexes."""
+    return queryset.filter(state_conditions(as_of)[State(state)])
+
+
+def deadlines_with_state(as_of, **filters):
+    """Return deadlines matching `filters`, each annotated with its state."""
+    return with_state(
+        Deadline.objects.filter(**filters).select_related("program", "member"), as_of
+    )
+
+
+def attention_deadlines(program, as_of):
+    """Return the program's overdue and due-soon deadlines, soonest due first."""
+    queryset = Deadline.objects.filter(program=program).filter(
+        state_conditions(as_of)[State.OVERDUE] | state_conditions(as_of)[State.DUE_SOON]
+    )
+    return with_state(queryset.select_related("member"), as_of).order_by("due_at", "id")
+
+
+def counts_by_rule(program, as_of):
+    """Count the program's deadlines per rule and state as of `as_of`."""
+    rows = (
+        with_state(Deadline.objects.filter(program=program), as_of)
+        .values("rule", "state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts = {}
+    for row in rows:
+        counts.setdefault(row["rule"], {})[row["state"]] = row["count"]
+    return counts

@@ -1,0 +1,375 @@
+"""Opening, meeting, reopening and cancelling deadlines; the sweep.
+
+Each app's services call these functions inside their own transaction, so a
+record and its deadlines are written together or not at all. This module
+imports no app: subjects are referenced by content type and id.
+"""
+
+import datetime as dt
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from iop.audit import record_audit
+from iop.errors import ServiceError
+from iop.models import StaffMember
+
+from .models import (
+    OPEN_CONDITION,
+    Alert,
+    AlertKind,
+    Deadline,
+    Notification,
+    RuleSetting,
+)
+from .rules import RULES, compute_due_at, compute_due_soon_at
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH_SIZE = 500
+MAX_SEND_ATTEMPTS = 5
+
+
+def _content_type(record):
+    return ContentType.objects.get_for_model(record)
+
+
+def rule_length_for(program, rule_key):
+    """Return the length of `rule_key` in force for `program`."""
+    setting = RuleSetting.objects.filter(program=program, rule=rule_key).first()
+    return setting.length if setting else RULES[rule_key].length
+
+
+def open_deadline(rule_key, subject, *, started_at, member, program):
+    """Start the clock of `rule_key` for `subject` and return the deadline.
+
+    Call inside the transaction that writes the subject. The unique
+    constraint on (rule, subject) makes a second call for the same subject
+    fail rather than open a second clock.
+    """
+    rule = RULES[rule_key]
+    length = rule_length_for(program, rule_key)
+    tz = program.tz
+    closed_days = frozenset(program.closures.values_list("closed_on", flat=True))
+    due_at = compute_due_at(
+        rule,
+        started_at,
+        tz=tz,
+        state=program.state,
+        length=length,
+        closed_days=closed_days,
+    )
+    return Deadline.objects.create(
+        rule=rule_key,
+        program=program,
+        member=member,
+        subject_type=_content_type(subject),
+        subject_id=subject.pk,
+        length=length,
+        started_at=started_at,
+        due_at=due_at,
+        due_soon_at=compute_due_soon_at(rule, due_at, tz=tz),
+    )
+
+
+def deadline_for(rule_key, subject):
+    """Return the deadline of `rule_key` started by `subject`, or None."""
+    return Deadline.objects.filter(
+        rule=rule_key, subject_type=_content_type(subject), subject_id=subject.pk
+    ).first()
+
+
+def meet_deadline(rule_key, subject, *, met_at, met_by):
+    """Mark the open deadline of `rule_key` for `subject` as met.
+
+    `met_at` is the clinical time of the meeting event and `met_by` the
+    record that met it. Returns the deadline, or None when there is no open
+    one (already met, cancelled, or never opened).
+    """
+    deadline = (
+        Deadline.objects.select_for_update()
+        .filter(
+            OPEN_CONDITION,
+            rule=rule_key,
+            subject_type=_content_type(subject),
+            subject_id=subject.pk,
+        )
+        .first()
+    )
+    if deadline is None:
+        return None
+    deadline.met_at = met_at
+    deadline.met_by_type = _content_type(met_by)
+    deadline.met_by_id = met_by.pk
+    deadline.save(update_fields=["met_at", "met_by_type", "met_by_id"])
+    return deadline
+
+
+def reopen_deadlines_met_by(record, *, actor, reason, at):
+    """Open again every deadline that `record` had met, and audit each.
+
+    Used when `record` is withdrawn as entered in error: the same deadline
+    row opens again, with its original due time.
+    """
+    deadlines = list(
+        Deadline.objects.select_for_update().filter(
+            met_by_type=_content_type(record), met_by_id=record.pk
+        )
+    )
+    for deadline in deadlines:
+        previous_met_at = deadline.met_at
+        deadline.met_at = None
+        deadline.met_by_type = None
+        deadline.met_by_id = None
+        deadline.save(update_fields=["met_at", "met_by_type", "met_by_id"])
+        record_audit(
+            actor,
+            "deadline.reopened",
+            deadline,
+            member=deadline.member,
+            program=deadline.program,
+            at=at,
+            detail={
+                "reason": reason,
+                "previous_met_at": previous_met_at.isoformat(),
+            },
+        )
+    return deadlines
+
+
+def cancel_deadlines(subject, *, reason, at, rule_key=None):
+    """Cancel the open deadlines started by `subject`, with `reason`.
+
+    With `rule_key`, cancel only that rule's deadline. Met deadlines stay
+    met. Returns the number cancelled.
+    """
+    deadlines = Deadline.objects.filter(
+        OPEN_CONDITION, subject_type=_content_type(subject), subject_id=subject.pk
+    )
+    if rule_key is not None:
+        deadlines = deadlines.filter(rule=rule_key)
+    return deadlines.update(cancelled_at=at, cancel_reason=reason[:200])
+
+
+def set_rule_length(program, rule_key, length, *, by, as_of=None):
+    """Set a program's stricter length for a rule and audit the change.
+
+    Raises ServiceError when the length is longer than the specification
+    allows or shorter than the rule's minimum. Deadlines already open keep
+    the length they started with.
+    """
+    as_of = as_of or timezone.now()
+    rule = RULES.get(rule_key)
+    if rule is None:
+        raise ServiceError("rule", "unknown_rule", f"There is no rule {rule_key!r}.")
+    if length > rule.length:
+        raise ServiceError(
+            "length",
+            "looser_than_specification",
+            f"{rule.title}: the specification allows at most {rule.length} "
+            f"{rule.length_unit}; enter {rule.length} or less.",
+        )
+    if length < rule.min_length:
+        raise ServiceError(
+            "length",
+            "too_short",
+            f"{rule.title}: enter at least {rule.min_length} {rule.length_unit}.",
+        )
+
+    with transaction.atomic():
+        previous = rule_length_for(program, rule_key)
+        setting, _ = RuleSetting.objects.update_or_create(
+            program=program,
+            rule=rule_key,
+            defaults={"length": length, "changed_at": as_of, "changed_by": by},
+        )
+        record_audit(
+            by,
+            "rule_setting.changed",
+            setting,
+            program=program,
+            at=as_of,
+            detail={"rule": rule_key, "from": previous, "to": length},
+        )
+    return setting
+
+
+# The sweep
+
+
+def _sweep_candidates(as_of):
+    overdue_alerted = Alert.objects.filter(
+        deadline=OuterRef("pk"), kind=AlertKind.OVERDUE
+    )
+    due_soon_alerted = Alert.objects.filter(
+        deadline=OuterRef("pk"), kind=AlertKind.DUE_SOON
+    )
+    return (
+        Deadline.objects.filter(OPEN_CONDITION, due_soon_at__lte=as_of)
+        .filter(
+            Q(due_at__lt=as_of) & ~Exists(overdue_alerted)
+            | Q(due_at__gte=as_of) & ~Exists(due_soon_alerted)
+        )
+        .order_by("due_at", "id")
+    )
+
+
+def _raise_alert(deadline, as_of):
+    # An unknown rule (say, one removed from the code) fails here, before
+    # anything is written for this deadline.
+    rule = RULES[deadline.rule]
+    kind = AlertKind.OVERDUE if deadline.due_at < as_of else AlertKind.DUE_SOON
+    alert = Alert.objects.create(deadline=deadline, kind=kind, raised_at=as_of)
+    Notification.objects.create(alert=alert)
+    logger.info(
+        "deadline alert raised deadline_id=%s rule=%s kind=%s",
+        deadline.id,
+        rule.key,
+        kind,
+    )
+    return alert
+
+
+def sweep(as_of=None, *, batch_size=SWEEP_BATCH_SIZE):
+    """Raise the due-soon and overdue alerts that are owed as of `as_of`.
+
+    Open deadlines are locked with SKIP LOCKED, so two sweeps at once split
+    the work instead of both raising the same alert; the unique constraint
+    on (deadline, kind) is the last guard. A deadline whose processing fails
+    is logged by id and left for the next sweep, and the others go on.
+    Returns the alerts raised.
+    """
+    as_of = as_of or timezone.now()
+    raised = []
+    failed_ids = set()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                _sweep_candidates(as_of)
+                .exclude(id__in=failed_ids)
+                .select_for_update(skip_locked=True)[:batch_size]
+            )
+            for deadline in batch:
+                try:
+                    with transaction.atomic():
+                        raised.append(_raise_alert(deadline, as_of))
+                except IntegrityError:
+                    # Another sweep raised this alert between our read and
+                    # our write; there is nothing left to do for this row.
+                    logger.debug("alert already raised deadline_id=%s", deadline.id)
+                except Exception:
+                    failed_ids.add(deadline.id)
+                    logger.exception(
+                        "deadline sweep failed deadline_id=%s", deadline.id
+                    )
+            if raised:
+                transaction.on_commit(_wake_sender)
+        if len(batch) < batch_size:
+            break
+    return raised
+
+
+def _wake_sender():
+    from .tasks import send_notifications_task
+
+    try:
+        send_notifications_task.delay()
+    except Exception:
+        # The outbox rows are committed; the next sweep's sender picks them up.
+        logger.warning("could not wake the notification sender", exc_info=True)
+
+
+# Notifications
+
+
+def _director_emails(program_id):
+    return sorted(
+        StaffMember.objects.filter(
+            program_id=program_id, role="director", is_active=True
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _deliver(notification, site_url):
+    alert = notification.alert
+    deadline = alert.deadline
+    tz = deadline.program.tz
+    recipients = _director_emails(deadline.program_id)
+    if recipients:
+        # The message names the member by record number only: email is not a
+        # safe channel for names or diagnoses.
+        kind = "Overdue" if alert.kind == AlertKind.OVERDUE else "Due soon"
+        due_local = deadline.due_at.astimezone(tz)
+        send_mail(
+            subject=f"{kind}: {deadline.title} (member #{deadline.member_id})",
+            message=(
+                f"{deadline.title}\n"
+                f"Member record #{deadline.member_id}\n"
+                f"Due {due_local:%a %d %b %Y %H:%M} {due_local.tzname()}\n\n"
+                f"{site_url}/members/{deadline.member_id}/\n"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    return recipients
+
+
+def send_pending_notifications(*, as_of=None, limit=200):
+    """Send the unsent notifications of the outbox; return how many were sent.
+
+    Each row is claimed with a conditional update on `sent_at`, so two
+    senders running at once never send the same alert. A failed delivery
+    gives the row back for a later try, up to MAX_SEND_ATTEMPTS.
+    """
+    from django.conf import settings
+
+    sent = 0
+    pending_ids = list(
+        Notification.objects.filter(
+            sent_at__isnull=True, attempts__lt=MAX_SEND_ATTEMPTS
+        ).values_list("id", flat=True)[:limit]
+    )
+    for notification_id in pending_ids:
+        claimed_at = as_of or timezone.now()
+        claimed = Notification.objects.filter(
+            id=notification_id, sent_at__isnull=True
+        ).update(sent_at=claimed_at)
+        if claimed != 1:
+            continue
+        notification = Notification.objects.select_related(
+            "alert__deadline__program"
+        ).get(id=notification_id)
+        try:
+            recipients = _deliver(notification, settings.SITE_URL)
+        except Exception as error:
+            Notification.objects.filter(id=notification_id).update(
+                sent_at=None,
+                attempts=notification.attempts + 1,
+                last_error=type(error).__name__,
+            )
+            logger.warning(
+                "notification send failed notification_id=%s attempt=%s error=%s",
+                notification_id,
+                notification.attempts + 1,
+                type(error).__name__,
+            )
+            continue
+        Notification.objects.filter(id=notification_id).update(
+            recipients=recipients, attempts=notification.attempts + 1
+        )
+        sent += 1
+    return sent
+
+
+def parse_as_of(value):
+    """Parse an ISO-8601 instant; a value without an offset is read as UTC."""
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed

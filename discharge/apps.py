@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DischargeConfig(AppConfig):
+    name = "discharge"
+    verbose_name = "Discharge and aftercare"

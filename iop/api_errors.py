@@ -1,0 +1,25 @@
+"""Turning service errors into API responses."""
+
+import logging
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    """Answer a ServiceError with 400, keyed by the field at fault.
+
+    The body has the same shape as a serializer's validation errors, plus
+    `codes` with the machine-readable reason per field.
+    """
+    if isinstance(exc, ServiceError):
+        field = exc.field or api_settings.NON_FIELD_ERRORS_KEY
+        body = {field: [exc.message], "codes": {field: [exc.code]}}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

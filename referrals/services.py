@@ -1,0 +1,360 @@
+"""Recording referrals, evaluations and admissions, and withdrawing them.
+
+Each function validates, writes in one transaction, opens or closes the
+deadlines the change affects and writes the audit entry.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from deadlines import rules
+from deadlines.services import (
+    cancel_deadlines,
+    meet_deadline,
+    open_deadline,
+    reopen_deadlines_met_by,
+)
+from iop.audit import record_audit
+from iop.errors import ServiceError
+from iop.models import Member
+from iop.services import mark_withdrawn
+from iop.validation import (
+    format_local,
+    require_not_before,
+    require_not_future,
+    require_reason,
+)
+
+from .choices import EvaluationOutcome, ReferralKind
+from .models import Admission, Evaluation, Referral
+
+EVALUATION_RULES = {
+    ReferralKind.DIVERSION: rules.EVALUATION_DIVERSION,
+    ReferralKind.STEP_DOWN: rules.EVALUATION_STEP_DOWN,
+}
+
+
+def record_referral(member, *, source, kind, plan_product, received_at, by, as_of=None):
+    """Record a referral and open its evaluation deadline.
+
+    Diversion referrals are due for evaluation by the end of the next day,
+    step-down referrals by the end of the second day after.
+    """
+    as_of = as_of or timezone.now()
+    program = member.program
+    if kind not in EVALUATION_RULES:
+        raise ServiceError(
+            "kind",
+            "invalid_choice",
+            f"Referral kind {kind!r} is not known; choose diversion or step_down.",
+        )
+    require_not_future("received_at", received_at, as_of, "Received time", program.tz)
+
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            member=member,
+            program=program,
+            source=source,
+            kind=kind,
+            plan_product=plan_product,
+            received_at=received_at,
+            recorded_at=as_of,
+            recorded_by=by,
+        )
+        open_deadline(
+            EVALUATION_RULES[kind],
+            referral,
+            started_at=received_at,
+            member=member,
+            program=program,
+        )
+        record_audit(by, "referral.recorded", referral, at=as_of)
+    return referral
+
+
+def withdraw_referral(referral, *, reason, by, as_of=None):
+    """Withdraw a referral and cancel its open deadlines with the reason.
+
+    The admission deadline of its evaluation, if still open, is cancelled
+    too. A referral that led to an admission cannot be withdrawn until the
+    admission is.
+    """
+    as_of = as_of or timezone.now()
+    reason = require_reason(reason)
+
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.is_withdrawn:
+            raise ServiceError(
+                None,
+                "already_withdrawn",
+                f"Referral #{referral.pk} is already withdrawn.",
+            )
+        if Admission.objects.filter(
+            evaluation__referral=referral, withdrawn_at__isnull=True
+        ).exists():
+            raise ServiceError(
+                None,
+                "has_admission",
+                f"Referral #{referral.pk} led to an admission; withdraw or "
+                "discharge the admission first.",
+            )
+        mark_withdrawn(referral, reason=reason, by=by, as_of=as_of)
+        cancel_deadlines(referral, reason=f"Referral withdrawn: {reason}", at=as_of)
+        for evaluation in referral.evaluations.filter(withdrawn_at__isnull=True):
+            cancel_deadlines(
+                evaluation, reason=f"Referral withdrawn: {reason}", at=as_of
+            )
+        record_audit(
+            by, "referral.withdrawn", referral, at=as_of, detail={"reason": reason}
+        )
+    return referral
+
+
+def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_of=None):
+    """Record the evaluation of a referral.
+
+    Meets the referral's evaluation deadline at `completed_at` and opens the
+    admission deadline (24 hours). Any outcome but admit cancels the
+    admission deadline at once, with the outcome as the reason.
+    """
+    as_of = as_of or timezone.now()
+    program = referral.program
+    tz = program.tz
+    if referral.is_withdrawn:
+        raise ServiceError(
+            "referral",
+            "withdrawn",
+            f"Referral #{referral.pk} was withdrawn; record a new referral first.",
+        )
+    if outcome not in EvaluationOutcome.values:
+        raise ServiceError(
+            "outcome",
+            "invalid_choice",
+            f"Outcome {outcome!r} is not known; choose admit, not_admitted or "
+            "referred_elsewhere.",
+        )
+    if evaluated_by is None or evaluated_by.program_id != program.id:
+        raise ServiceError(
+            "evaluated_by",
+            "not_program_staff",
+            "Evaluated by: choose a clinician of this member's program.",
+        )
+    require_not_future("completed_at", completed_at, as_of, "Completed time", tz)
+    require_not_before(
+        "completed_at",
+        completed_at,
+        referral.received_at,
+        "Completed time",
+        "referral's received time",
+        tz,
+    )
+
+    try:
+        with transaction.atomic():
+            Referral.objects.select_for_update().get(pk=referral.pk)
+            if referral.evaluations.filter(withdrawn_at__isnull=True).exists():
+                raise _already_evaluated(referral)
+            evaluation = Evaluation.objects.create(
+                referral=referral,
+                member=referral.member,
+                program=program,
+                completed_at=completed_at,
+                evaluated_by=evaluated_by,
+                outcome=outcome,
+                recorded_at=as_of,
+                recorded_by=by,
+            )
+            meet_deadline(
+                EVALUATION_RULES[referral.kind],
+                referral,
+                met_at=completed_at,
+                met_by=evaluation,
+            )
+            open_deadline(
+                rules.ADMISSION,
+                evaluation,
+                started_at=completed_at,
+                member=referral.member,
+                program=program,
+            )
+            if outcome != EvaluationOutcome.ADMIT:
+                label = EvaluationOutcome(outcome).label.lower()
+                cancel_deadlines(
+                    evaluation, reason=f"Evaluation outcome: {label}", at=as_of
+                )
+            record_audit(by, "evaluation.recorded", evaluation, at=as_of)
+    except IntegrityError as error:
+        raise _already_evaluated(referral) from error
+    return evaluation
+
+
+def _already_evaluated(referral):
+    return ServiceError(
+        "referral",
+        "already_evaluated",
+        f"Referral #{referral.pk} already has an evaluation; withdraw it first "
+        "if it was entered in error.",
+    )
+
+
+def withdraw_evaluation(evaluation, *, reason, by, as_of=None):
+    """Withdraw an evaluation entered in error.
+
+    The referral's evaluation deadline opens again and the admission
+    deadline it started is cancelled. Refused while an admission rests on it.
+    """
+    as_of = as_of or timezone.now()
+    reason = require_reason(reason)
+
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if evaluation.is_withdrawn:
+            raise ServiceError(
+                None,
+                "already_withdrawn",
+                f"Evaluation #{evaluation.pk} is already withdrawn.",
+            )
+        if evaluation.admissions.filter(withdrawn_at__isnull=True).exists():
+            raise ServiceError(
+                None,
+                "has_admission",
+                f"Evaluation #{evaluation.pk} led to an admission; withdraw the "
+                "admission first.",
+            )
+        mark_withdrawn(evaluation, reason=reason, by=by, as_of=as_of)
+        reopen_deadlines_met_by(
+            evaluation, actor=by, reason=f"Evaluation withdrawn: {reason}", at=as_of
+        )
+        cancel_deadlines(evaluation, reason=f"Evaluation withdrawn: {reason}", at=as_of)
+        record_audit(
+            by, "evaluation.withdrawn", evaluation, at=as_of, detail={"reason": reason}
+        )
+    return evaluation
+
+
+def admit_member(evaluation, *, admitted_at, by, as_of=None):
+    """Admit the evaluated member.
+
+    Meets the admission deadline at `admitted_at` and opens the care-team
+    deadline (24 hours). The member row is locked first, so two admissions
+    sent at once for one member are serialized and the second is rejected;
+    the partial unique constraint on open admissions is the last guard.
+    """
+    as_of = as_of or timezone.now()
+    program = evaluation.program
+    tz = program.tz
+    if evaluation.is_withdrawn or evaluation.referral.is_withdrawn:
+        raise ServiceError(
+            "evaluation",
+            "withdrawn",
+            f"Evaluation #{evaluation.pk} or its referral was withdrawn; record "
+            "a new evaluation first.",
+        )
+    if evaluation.outcome != EvaluationOutcome.ADMIT:
+        raise ServiceError(
+            "evaluation",
+            "not_admit_outcome",
+            f"Evaluation #{evaluation.pk} did not decide to admit (outcome: "
+            f"{evaluation.get_outcome_display().lower()}); record an evaluation "
+            "with outcome admit first.",
+        )
+    require_not_future("admitted_at", admitted_at, as_of, "Admission time", tz)
+    require_not_before(
+        "admitted_at",
+        admitted_at,
+        evaluation.completed_at,
+        "Admission time",
+        "evaluation's completed time",
+        tz,
+    )
+
+    try:
+        with transaction.atomic():
+            Member.objects.select_for_update().get(pk=evaluation.member_id)
+            open_admission = Admission.objects.filter(
+                member_id=evaluation.member_id, closed_at__isnull=True
+            ).first()
+            if open_admission is not None:
+                raise _second_admission(open_admission, tz)
+            if evaluation.admissions.filter(withdrawn_at__isnull=True).exists():
+                raise ServiceError(
+                    "evaluation",
+                    "already_admitted",
+                    f"Evaluation #{evaluation.pk} already led to an admission.",
+                )
+            admission = Admission.objects.create(
+                evaluation=evaluation,
+                member_id=evaluation.member_id,
+                program=program,
+                admitted_at=admitted_at,
+                recorded_at=as_of,
+                recorded_by=by,
+            )
+            meet_deadline(
+                rules.ADMISSION, evaluation, met_at=admitted_at, met_by=admission
+            )
+            open_deadline(
+                rules.TEAM_ASSIGNMENT,
+                admission,
+                started_at=admitted_at,
+                member=admission.member,
+                program=program,
+            )
+            record_audit(by, "admission.recorded", admission, at=as_of)
+    except IntegrityError as error:
+        open_admission = Admission.objects.filter(
+            member_id=evaluation.member_id, closed_at__isnull=True
+        ).first()
+        if open_admission is None:
+            raise
+        raise _second_admission(open_admission, tz) from error
+    return admission
+
+
+def _second_admission(open_admission, tz):
+    return ServiceError(
+        "evaluation",
+        "open_admission_exists",
+        f"This member already has an open admission (#{open_admission.pk}, "
+        f"admitted {format_local(open_admission.admitted_at, tz)}); discharge "
+        "the member before admitting them again.",
+    )
+
+
+def withdraw_admission(admission, *, reason, by, as_of=None):
+    """Withdraw an admission entered in error.
+
+    The evaluation's admission deadline opens again and the care-team
+    deadline it started is cancelled. Refused while a discharge rests on it.
+    """
+    as_of = as_of or timezone.now()
+    reason = require_reason(reason)
+
+    with transaction.atomic():
+        admission = Admission.objects.select_for_update().get(pk=admission.pk)
+        if admission.is_withdrawn:
+            raise ServiceError(
+                None,
+                "already_withdrawn",
+                f"Admission #{admission.pk} is already withdrawn.",
+            )
+        if admission.discharges.filter(withdrawn_at__isnull=True).exists():
+            raise ServiceError(
+                None,
+                "has_discharge",
+                f"Admission #{admission.pk} has a discharge; withdraw the "
+                "discharge first.",
+            )
+        mark_withdrawn(admission, reason=reason, by=by, as_of=as_of)
+        if admission.closed_at is None:
+            admission.closed_at = as_of
+            admission.save(update_fields=["closed_at"])
+        reopen_deadlines_met_by(
+            admission, actor=by, reason=f"Admission withdrawn: {reason}", at=as_of
+        )
+        cancel_deadlines(admission, reason=f"Admission withdrawn: {reason}", at=as_of)
+        record_audit(
+            by, "admission.withdrawn", admission, at=as_of, detail={"reason": reason}
+        )
+    return admission

@@ -1,0 +1,52 @@
+import pytest
+
+from iop.choices import Discipline, Role
+
+from .factories import MemberFactory, ProgramFactory, StaffFactory
+
+
+@pytest.fixture
+def program(db):
+    return ProgramFactory()
+
+
+@pytest.fixture
+def clinician(program):
+    """An independently licensed social worker (LICSW)."""
+    return StaffFactory(program=program)
+
+
+@pytest.fixture
+def nurse(program):
+    """A registered nurse: a different discipline, not independently licensed."""
+    return StaffFactory(
+        program=program,
+        discipline=Discipline.NURSING,
+        credentials="RN",
+        is_independently_licensed=False,
+    )
+
+
+@pytest.fixture
+def psychiatrist(program):
+    return StaffFactory(
+        program=program,
+        role=Role.PSYCHIATRIST,
+        discipline=Discipline.PSYCHIATRY,
+        credentials="MD",
+    )
+
+
+@pytest.fixture
+def director(program):
+    return StaffFactory(
+        program=program,
+        role=Role.DIRECTOR,
+        credentials="LMHC",
+        discipline=Discipline.MENTAL_HEALTH_COUNSELING,
+    )
+
+
+@pytest.fixture
+def member(program):
+    return MemberFactory(program=program)
