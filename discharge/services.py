@@ -67,6 +67,7 @@ def discharge_member(
         "Discharge time",
         "admission time",
         tz,
+        code="before_admission",
     )
 
     try:

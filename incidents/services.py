@@ -49,6 +49,7 @@ def record_incident(
         "Discovered time",
         "occurred time",
         tz,
+        code="before_occurrence",
     )
     if reported_to_plan_at is not None:
         _check_report_time(reported_to_plan_at, occurred_at, as_of, tz)
@@ -114,6 +115,7 @@ def _check_report_time(reported_at, occurred_at, as_of, tz):
         "Reported to plan time",
         "occurred time",
         tz,
+        code="before_occurrence",
     )
 
 

@@ -39,12 +39,12 @@ def require_not_future(field, value, as_of, label, tz):
         )
 
 
-def require_not_before(field, value, earlier, label, earlier_label, tz):
-    """Reject `value` when it comes before `earlier`."""
+def require_not_before(field, value, earlier, label, earlier_label, tz, *, code):
+    """Reject `value` when it comes before `earlier`, with error `code`."""
     if value < earlier:
         raise ServiceError(
             field,
-            "before_" + earlier_label.lower().replace(" ", "_").replace("'", ""),
+            code,
             f"{label} ({format_local(value, tz)}) is before the {earlier_label} "
             f"({format_local(earlier, tz)}); enter that time or a later one.",
         )

@@ -148,6 +148,7 @@ def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_o
         "Completed time",
         "referral's received time",
         tz,
+        code="before_referral",
     )
 
     try:
@@ -267,6 +268,7 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
         "Admission time",
         "evaluation's completed time",
         tz,
+        code="before_evaluation",
     )
 
     try:
@@ -307,7 +309,12 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
             member_id=evaluation.member_id, closed_at__isnull=True
         ).first()
         if open_admission is None:
-            raise
+            # The other guard: this evaluation already led to an admission.
+            raise ServiceError(
+                "evaluation",
+                "already_admitted",
+                f"Evaluation #{evaluation.pk} already led to an admission.",
+            ) from error
         raise _second_admission(open_admission, tz) from error
     return admission
 

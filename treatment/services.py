@@ -90,6 +90,7 @@ def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of
         "Assigned time",
         "admission time",
         tz,
+        code="before_admission",
     )
 
     try:
@@ -136,7 +137,13 @@ def end_team_assignment(assignment, *, ended_at, reason, by, as_of=None):
     tz = assignment.program.tz
     require_not_future("ended_at", ended_at, as_of, "End time", tz)
     require_not_before(
-        "ended_at", ended_at, assignment.assigned_at, "End time", "assigned time", tz
+        "ended_at",
+        ended_at,
+        assignment.assigned_at,
+        "End time",
+        "assigned time",
+        tz,
+        code="before_assignment",
     )
 
     with transaction.atomic():
