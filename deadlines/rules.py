@@ -223,11 +223,14 @@ def compute_due_at(
 
     Elapsed-hour rules add real hours, so a daylight-saving night moves the
     wall clock but not the length. Day rules end at 23:59:59.999999 local
-    time of their due day.
+    time of their due day. The result is in UTC.
     """
     length = rule.length if length is None else length
     if rule.clock == Clock.ELAPSED_HOURS:
-        return started_at + dt.timedelta(hours=length)
+        # Python adds a timedelta to the wall clock of a zoneinfo-aware
+        # datetime, so across a DST change that gives 23 or 25 real hours.
+        # Adding in UTC counts elapsed hours.
+        return started_at.astimezone(dt.UTC) + dt.timedelta(hours=length)
 
     start_day = started_at.astimezone(tz).date()
     if rule.clock == Clock.CALENDAR_DAYS:
@@ -242,7 +245,8 @@ def compute_due_at(
 def compute_due_soon_at(rule, due_at, *, tz):
     """Return the instant from which a deadline counts as due soon."""
     if rule.due_soon_from == DueSoonFrom.HOURS_BEFORE:
-        return due_at - dt.timedelta(hours=settings.DEADLINE_DUE_SOON_HOURS)
+        hours = dt.timedelta(hours=settings.DEADLINE_DUE_SOON_HOURS)
+        return due_at.astimezone(dt.UTC) - hours
     due_day = due_at.astimezone(tz).date()
     warn_day = due_day - dt.timedelta(days=settings.DEADLINE_DUE_SOON_DAYS)
     return start_of_day(warn_day, tz).astimezone(dt.UTC)
