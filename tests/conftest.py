@@ -50,3 +50,17 @@ def director(program):
 @pytest.fixture
 def member(program):
     return MemberFactory(program=program)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash passwords made in tests with MD5 instead of PBKDF2.
+
+    PBKDF2 costs about 0.2 s per user here, which dominated the setup of every
+    test that builds staff. PBKDF2 stays second in the list, so a hash made
+    before a test starts still verifies.
+    """
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
