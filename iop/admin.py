@@ -1,0 +1,162 @@
+"""Admin for programs, staff, members and the audit trail.
+
+Programs, their closure days and staff are edited here. Members, clinical
+records and the audit trail are shown read-only: members are registered and
+clinical records corrected through the services (pages and API), which keep
+deadlines and the audit trail consistent.
+"""
+
+from django.contrib import admin
+from django.utils import timezone
+
+from .audit import record_audit
+from .models import AuditEntry, Member, Program, ProgramClosure, StaffMember
+
+admin.site.site_header = "IOP program management"
+admin.site.site_title = "IOP admin"
+admin.site.index_title = "Administration"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that shows records but never adds, changes or deletes them.
+
+    Every field is shown, including the server-set ones (`recorded_at`, the
+    withdrawal fields) that a model form leaves out. Opening one record that
+    belongs to a member writes a `member.viewed_in_admin` audit entry, as the
+    member page does for its own views.
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if not field.primary_key
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and obj:
+            _audit_member_view(request.user, obj)
+        return response
+
+
+def _audit_member_view(user, obj):
+    member = obj if isinstance(obj, Member) else getattr(obj, "member", None)
+    if isinstance(member, Member):
+        record_audit(
+            user, "member.viewed_in_admin", obj, member=member, at=timezone.now()
+        )
+
+
+class ProgramClosureInline(admin.TabularInline):
+    model = ProgramClosure
+    extra = 0
+    fields = ["closed_on", "reason"]
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "population",
+        "timezone",
+        "state",
+        "days_open_per_week",
+        "created_at",
+    ]
+    list_filter = ["population", "state"]
+    search_fields = ["name"]
+    inlines = [ProgramClosureInline]
+
+    # Members, staff and clinical records point at the program with PROTECT.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgramClosure)
+class ProgramClosureAdmin(admin.ModelAdmin):
+    list_display = ["closed_on", "program", "reason"]
+    list_filter = ["program"]
+    search_fields = ["reason"]
+    date_hierarchy = "closed_on"
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "user",
+        "program",
+        "role",
+        "discipline",
+        "credentials",
+        "is_independently_licensed",
+        "is_active",
+    ]
+    list_filter = [
+        "program",
+        "role",
+        "discipline",
+        "is_independently_licensed",
+        "is_active",
+    ]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "credentials",
+    ]
+    list_select_related = ["user", "program"]
+    autocomplete_fields = ["user"]
+
+    # Clinical records name their staff with PROTECT: a person who leaves is
+    # made inactive instead.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "plan_member_id",
+        "date_of_birth",
+        "program",
+        "recorded_at",
+    ]
+    list_filter = ["program"]
+    search_fields = ["last_name", "first_name", "plan_member_id"]
+    list_select_related = ["program"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "at",
+        "action",
+        "actor",
+        "program",
+        "member",
+        "subject_type",
+        "subject_id",
+    ]
+    list_filter = ["action", "program", "subject_type"]
+    search_fields = ["action", "actor__username", "member__plan_member_id"]
+    list_select_related = ["actor", "program", "member", "subject_type"]
+    date_hierarchy = "at"
+
+    # Reading the audit trail is not itself a view of one member's record.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return admin.ModelAdmin.change_view(
+            self, request, object_id, form_url, extra_context
+        )
