@@ -348,23 +348,36 @@ def send_pending_notifications(*, as_of=None, limit=200):
         try:
             recipients = _deliver(notification, settings.SITE_URL)
         except Exception as error:
+            attempts = notification.attempts + 1
             Notification.objects.filter(id=notification_id).update(
-                sent_at=None,
-                attempts=notification.attempts + 1,
-                last_error=type(error).__name__,
+                sent_at=None, attempts=attempts, last_error=type(error).__name__
             )
-            logger.warning(
-                "notification send failed notification_id=%s attempt=%s error=%s",
-                notification_id,
-                notification.attempts + 1,
-                type(error).__name__,
-            )
+            _log_failed_delivery(notification_id, attempts, error)
             continue
         Notification.objects.filter(id=notification_id).update(
             recipients=recipients, attempts=notification.attempts + 1
         )
         sent += 1
     return sent
+
+
+def _log_failed_delivery(notification_id, attempts, error):
+    if attempts < MAX_SEND_ATTEMPTS:
+        logger.warning(
+            "notification send failed notification_id=%s attempt=%s error=%s",
+            notification_id,
+            attempts,
+            type(error).__name__,
+        )
+        return
+    # The sender stops trying, so the director gets no email for this alert;
+    # the alert itself stays on the dashboard.
+    logger.error(
+        "notification abandoned notification_id=%s attempts=%s error=%s",
+        notification_id,
+        attempts,
+        type(error).__name__,
+    )
 
 
 def parse_as_of(value):

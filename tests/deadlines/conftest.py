@@ -1,0 +1,27 @@
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from deadlines import rules
+from deadlines.services import deadline_for
+from tests.factories import make_referral
+
+# A diversion referral received Monday 12 January 2026 at 10:00 in New York is
+# due at the end of Tuesday and due soon from Tuesday 00:00.
+RECEIVED_AT = dt.datetime(2026, 1, 12, 10, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+
+
+@pytest.fixture
+def open_deadlines(member, clinician):
+    """Return a function that opens `count` diversion evaluation deadlines,
+    each for its own referral received Monday 12 January 2026 at 10:00."""
+
+    def open_count(count):
+        deadlines = []
+        for _ in range(count):
+            referral = make_referral(member, received_at=RECEIVED_AT, by=clinician)
+            deadlines.append(deadline_for(rules.EVALUATION_DIVERSION, referral))
+        return deadlines
+
+    return open_count
