@@ -12,3 +12,6 @@ urlpatterns = [
     path("api/", include("iop.api_urls")),
     path("", include("iop.page_urls")),
 ]
+
+# A plain apology with a reference to quote, never a trace.
+handler500 = "iop.views.server_error"

@@ -64,3 +64,22 @@ def fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture
+def qm(program):
+    """A quality-management staff member: may record incidents only."""
+    return StaffFactory(
+        program=program,
+        role=Role.QM,
+        discipline=Discipline.OTHER,
+        credentials="",
+        is_independently_licensed=False,
+    )
+
+
+@pytest.fixture
+def clinician_client(client, clinician):
+    """A test client signed in as the clinician."""
+    client.force_login(clinician.user)
+    return client

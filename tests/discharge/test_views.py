@@ -1,0 +1,128 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from deadlines.models import Deadline
+from discharge.models import Appointment, Discharge
+
+from ..factories import admit, discharge
+
+NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def admission(member, clinician):
+    return admit(member, at=NOW - dt.timedelta(days=10), by=clinician)
+
+
+def test_discharge_form_opens_both_aftercare_deadlines(clinician_client, admission):
+    response = clinician_client.post(
+        reverse("discharge-new", args=[admission.pk]),
+        {
+            "discharged_at": "2026-03-10T10:00",
+            "disposition": "planned",
+            "on_medications": "yes",
+        },
+    )
+
+    rules = set(
+        Deadline.objects.filter(subject_id=Discharge.objects.get().pk).values_list(
+            "rule", flat=True
+        )
+    )
+    assert response.status_code == 302
+    assert Discharge.objects.get().on_medications is True
+    assert {"aftercare_appointment", "medication_monitoring"} <= rules
+
+
+def test_discharge_missing_medications_answer_marked(clinician_client, admission):
+    response = clinician_client.post(
+        reverse("discharge-new", args=[admission.pk]),
+        {"discharged_at": "2026-03-10T10:00", "disposition": "planned"},
+    )
+
+    form = response.context["form"]
+    content = response.content.decode()
+    assert list(form.errors) == ["on_medications"]
+    assert 'id="id_on_medications_error"' in content
+    assert '<option value="planned" selected>' in content
+    assert not Discharge.objects.exists()
+
+
+def test_discharge_before_admission_shows_error_at_discharge_time(
+    clinician_client, admission
+):
+    response = clinician_client.post(
+        reverse("discharge-new", args=[admission.pk]),
+        {
+            "discharged_at": "2026-02-01T10:00",
+            "disposition": "planned",
+            "on_medications": "no",
+        },
+    )
+
+    assert list(response.context["form"].errors) == ["discharged_at"]
+    assert not Discharge.objects.exists()
+
+
+def test_appointment_form_meets_the_aftercare_deadline(
+    clinician_client, clinician, admission
+):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    response = clinician_client.post(
+        reverse("appointment-new", args=[left.pk]),
+        {
+            "kind": "aftercare",
+            "scheduled_on": "2026-03-14",
+            "scheduled_time": "10:30",
+            "provider": "Sample Outpatient Clinic",
+        },
+    )
+
+    deadline = Deadline.objects.get(rule="aftercare_appointment")
+    assert response.status_code == 302
+    assert deadline.met_at == NOW
+
+
+def test_appointment_form_shows_the_date_window(clinician_client, clinician, admission):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    response = clinician_client.get(reverse("appointment-new", args=[left.pk]))
+
+    assert "date it no later than 17 March 2026" in response.content.decode()
+
+
+def test_appointment_before_discharge_shows_error_at_date(
+    clinician_client, clinician, admission
+):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    response = clinician_client.post(
+        reverse("appointment-new", args=[left.pk]),
+        {"kind": "aftercare", "scheduled_on": "2026-03-01", "provider": "Clinic"},
+    )
+
+    assert response.context["form"].has_error("scheduled_on", "before_discharge")
+    assert not Appointment.objects.exists()
+
+
+def test_withdraw_discharge_reopens_the_admission(
+    clinician_client, clinician, admission
+):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    clinician_client.post(
+        reverse("discharge-withdraw", args=[left.pk]), {"reason": "Wrong member"}
+    )
+
+    admission.refresh_from_db()
+    assert admission.closed_at is None
