@@ -25,7 +25,7 @@ from iop.validation import (
     require_reason,
 )
 
-from .choices import EvaluationOutcome, ReferralKind
+from .choices import EvaluationOutcome, PlanProduct, ReferralKind, ReferralSource
 from .models import Admission, Evaluation, Referral
 
 EVALUATION_RULES = {
@@ -47,6 +47,20 @@ def record_referral(member, *, source, kind, plan_product, received_at, by, as_o
             "kind",
             "invalid_choice",
             f"Referral kind {kind!r} is not known; choose diversion or step_down.",
+        )
+    if source not in ReferralSource.values:
+        raise ServiceError(
+            "source",
+            "invalid_choice",
+            f"Referral source {source!r} is not known; choose one of "
+            f"{', '.join(ReferralSource.values)}.",
+        )
+    if plan_product not in PlanProduct.values:
+        raise ServiceError(
+            "plan_product",
+            "invalid_choice",
+            f"Health plan product {plan_product!r} is not known; choose one of "
+            f"{', '.join(PlanProduct.values)}.",
         )
     require_not_future("received_at", received_at, as_of, "Received time", program.tz)
 
@@ -119,14 +133,14 @@ def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_o
     admission deadline at once, with the outcome as the reason.
     """
     as_of = as_of or timezone.now()
+    if referral is None:
+        raise ServiceError(
+            "referral", "required", "Referral is missing; choose the referral."
+        )
     program = referral.program
     tz = program.tz
     if referral.is_withdrawn:
-        raise ServiceError(
-            "referral",
-            "withdrawn",
-            f"Referral #{referral.pk} was withdrawn; record a new referral first.",
-        )
+        raise _withdrawn_referral(referral)
     if outcome not in EvaluationOutcome.values:
         raise ServiceError(
             "outcome",
@@ -153,7 +167,9 @@ def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_o
 
     try:
         with transaction.atomic():
-            Referral.objects.select_for_update().get(pk=referral.pk)
+            # The caller's copy may predate a withdrawal, so check the locked row.
+            if Referral.objects.select_for_update().get(pk=referral.pk).is_withdrawn:
+                raise _withdrawn_referral(referral)
             if referral.evaluations.filter(withdrawn_at__isnull=True).exists():
                 raise _already_evaluated(referral)
             evaluation = Evaluation.objects.create(
@@ -188,6 +204,14 @@ def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_o
     except IntegrityError as error:
         raise _already_evaluated(referral) from error
     return evaluation
+
+
+def _withdrawn_referral(referral):
+    return ServiceError(
+        "referral",
+        "withdrawn",
+        f"Referral #{referral.pk} was withdrawn; record a new referral first.",
+    )
 
 
 def _already_evaluated(referral):
@@ -243,15 +267,17 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
     the partial unique constraint on open admissions is the last guard.
     """
     as_of = as_of or timezone.now()
+    if evaluation is None:
+        raise ServiceError(
+            "evaluation",
+            "required",
+            "Evaluation is missing; an admission follows an evaluation with "
+            "outcome admit, so record or choose that evaluation first.",
+        )
     program = evaluation.program
     tz = program.tz
     if evaluation.is_withdrawn or evaluation.referral.is_withdrawn:
-        raise ServiceError(
-            "evaluation",
-            "withdrawn",
-            f"Evaluation #{evaluation.pk} or its referral was withdrawn; record "
-            "a new evaluation first.",
-        )
+        raise _withdrawn_evaluation(evaluation)
     if evaluation.outcome != EvaluationOutcome.ADMIT:
         raise ServiceError(
             "evaluation",
@@ -274,6 +300,15 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
     try:
         with transaction.atomic():
             Member.objects.select_for_update().get(pk=evaluation.member_id)
+            # Withdrawals lock the evaluation or the referral, and the
+            # caller's copy may predate one: lock both rows and check again.
+            locked = (
+                Evaluation.objects.select_for_update()
+                .select_related("referral")
+                .get(pk=evaluation.pk)
+            )
+            if locked.is_withdrawn or locked.referral.is_withdrawn:
+                raise _withdrawn_evaluation(evaluation)
             open_admission = Admission.objects.filter(
                 member_id=evaluation.member_id, closed_at__isnull=True
             ).first()
@@ -317,6 +352,15 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
             ) from error
         raise _second_admission(open_admission, tz) from error
     return admission
+
+
+def _withdrawn_evaluation(evaluation):
+    return ServiceError(
+        "evaluation",
+        "withdrawn",
+        f"Evaluation #{evaluation.pk} or its referral was withdrawn; record "
+        "a new evaluation first.",
+    )
 
 
 def _second_admission(open_admission, tz):
