@@ -55,7 +55,7 @@ def register_member(
                 plan_member_id=plan_member_id,
                 recorded_by=by,
             )
-            record_audit(by, "member.registered", member, at=as_of)
+            record_audit(by, "member.registered", member, member=member, at=as_of)
     except IntegrityError as error:
         raise _duplicate_plan_id(plan_member_id) from error
     return member
