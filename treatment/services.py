@@ -64,18 +64,12 @@ def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of
     the team valid (see is_valid_team).
     """
     as_of = as_of or timezone.now()
+    if admission is None:
+        raise ServiceError(
+            "admission", "required", "Admission is missing; choose the admission."
+        )
     tz = admission.program.tz
-    if admission.is_withdrawn:
-        raise ServiceError(
-            "admission", "withdrawn", f"Admission #{admission.pk} was withdrawn."
-        )
-    if not admission.is_open:
-        raise ServiceError(
-            "admission",
-            "discharged",
-            f"Admission #{admission.pk} has ended with a discharge; a care team "
-            "can only be assigned during the stay.",
-        )
+    _require_open_admission(admission)
     if staff is None or staff.program_id != admission.program_id or not staff.is_active:
         raise ServiceError(
             "staff",
@@ -95,7 +89,11 @@ def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of
 
     try:
         with transaction.atomic():
-            Admission.objects.select_for_update().get(pk=admission.pk)
+            # Discharge and withdrawal lock this row too, and the caller's
+            # copy may predate them, so check the locked row again.
+            _require_open_admission(
+                Admission.objects.select_for_update().get(pk=admission.pk)
+            )
             if admission.team_assignments.filter(
                 staff=staff, withdrawn_at__isnull=True, ended_at__isnull=True
             ).exists():
@@ -117,6 +115,20 @@ def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of
     except IntegrityError as error:
         raise _already_on_team() from error
     return assignment
+
+
+def _require_open_admission(admission):
+    if admission.is_withdrawn:
+        raise ServiceError(
+            "admission", "withdrawn", f"Admission #{admission.pk} was withdrawn."
+        )
+    if not admission.is_open:
+        raise ServiceError(
+            "admission",
+            "discharged",
+            f"Admission #{admission.pk} has ended with a discharge; a care team "
+            "can only be assigned during the stay.",
+        )
 
 
 def _already_on_team():
