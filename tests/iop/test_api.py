@@ -1,0 +1,280 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from discharge.services import record_appointment
+from iop.models import AuditEntry, Member
+
+from ..api_helpers import (
+    CLINICAL_RESOURCES,
+    NOW,
+    client_for,
+    error_codes,
+    row_counts,
+)
+from ..factories import (
+    MemberFactory,
+    ProgramFactory,
+    StaffFactory,
+    UserFactory,
+    admit,
+    assign,
+    discharge,
+    make_incident,
+)
+
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture
+def api(clinician):
+    return client_for(clinician)
+
+
+@pytest.fixture
+def record_ids(member, clinician):
+    """Return the id of one record of every clinical resource."""
+    admission = admit(member, at=NOW - 3 * DAY, by=clinician)
+    assignment = assign(admission, clinician, at=NOW - 2 * DAY, by=clinician)
+    left = discharge(admission, at=NOW - DAY, by=clinician)
+    appointment = record_appointment(
+        left,
+        kind="aftercare",
+        scheduled_on=(NOW + DAY).date(),
+        provider="Test Outpatient Clinic",
+        by=clinician.user,
+        as_of=NOW - DAY,
+    )
+    incident = make_incident(member, occurred_at=NOW - 2 * DAY, by=clinician)
+    return {
+        "referrals": admission.evaluation.referral_id,
+        "evaluations": admission.evaluation_id,
+        "admissions": admission.pk,
+        "team-members": assignment.pk,
+        "discharges": left.pk,
+        "appointments": appointment.pk,
+        "incidents": incident.pk,
+    }
+
+
+# Authentication
+
+
+def test_token_authenticates(api):
+    response = api.get("/api/programs/")
+
+    assert response.status_code == 200
+
+
+def test_token_endpoint_issues_token(clinician):
+    response = APIClient().post(
+        "/api/token/",
+        {"username": clinician.user.username, "password": "test-password-1"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["token"]
+
+
+def test_unauthenticated_request_is_rejected(db):
+    response = APIClient().get("/api/members/")
+
+    assert response.status_code == 401
+
+
+def test_user_without_staff_record_is_rejected(db):
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+
+    response = client.get("/api/members/")
+
+    assert response.status_code == 403
+
+
+def test_inactive_staff_is_rejected(program):
+    former = StaffFactory(program=program, is_active=False)
+
+    response = client_for(former).get("/api/members/")
+
+    assert response.status_code == 403
+
+
+# Methods
+
+
+@pytest.mark.parametrize("resource", [*CLINICAL_RESOURCES, "members"])
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_changing_methods_return_405(api, member, record_ids, resource, method):
+    record_id = record_ids.get(resource, member.pk)
+    before = row_counts()
+
+    detail = getattr(api, method)(
+        f"/api/{resource}/{record_id}/", {"reason": "x"}, format="json"
+    )
+    listing = getattr(api, method)(f"/api/{resource}/", {}, format="json")
+
+    assert detail.status_code == 405
+    assert listing.status_code == 405
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("resource", ["programs", "deadlines", "alerts"])
+def test_read_only_resources_reject_post(api, resource):
+    response = api.post(f"/api/{resource}/", {}, format="json")
+
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("resource", CLINICAL_RESOURCES)
+def test_clinical_resources_list_and_retrieve(api, record_ids, resource):
+    listing = api.get(f"/api/{resource}/")
+    detail = api.get(f"/api/{resource}/{record_ids[resource]}/")
+
+    assert listing.status_code == 200
+    assert [row["id"] for row in listing.json()["results"]] == [record_ids[resource]]
+    assert detail.status_code == 200
+    assert detail.json()["recorded_by"] is not None
+
+
+# Programs
+
+
+def test_programs_show_only_own_program(api, program):
+    ProgramFactory()
+
+    response = api.get("/api/programs/")
+
+    assert [row["id"] for row in response.json()["results"]] == [program.pk]
+
+
+def test_other_program_is_not_found(api):
+    other = ProgramFactory()
+
+    response = api.get(f"/api/programs/{other.pk}/")
+
+    assert response.status_code == 404
+
+
+# Members
+
+
+def member_payload(**changes):
+    return {
+        "first_name": "Testy",
+        "last_name": "Fakeperson",
+        "date_of_birth": "1990-01-01",
+        "plan_member_id": "TEST-API-1",
+        **changes,
+    }
+
+
+def test_member_post_registers_member(api, program, clinician):
+    response = api.post("/api/members/", member_payload(), format="json")
+
+    assert response.status_code == 201
+    member = Member.objects.get(pk=response.json()["id"])
+    assert member.program == program
+    assert member.recorded_by == clinician.user
+    assert AuditEntry.objects.filter(action="member.registered", member=member).exists()
+
+
+def test_member_with_duplicate_plan_id_is_rejected(api, member):
+    before = row_counts()
+
+    response = api.post(
+        "/api/members/",
+        member_payload(plan_member_id=member.plan_member_id),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert error_codes(response, "plan_member_id") == ["duplicate"]
+    assert row_counts() == before
+
+
+def test_member_born_in_future_is_rejected(api):
+    before = row_counts()
+
+    response = api.post(
+        "/api/members/", member_payload(date_of_birth="2027-01-01"), format="json"
+    )
+
+    assert response.status_code == 400
+    assert error_codes(response, "date_of_birth") == ["in_future"]
+    assert row_counts() == before
+
+
+def test_other_programs_member_is_invisible(api, member):
+    hidden = MemberFactory(program=ProgramFactory())
+
+    detail = api.get(f"/api/members/{hidden.pk}/")
+    listing = api.get("/api/members/")
+
+    assert detail.status_code == 404
+    assert [row["id"] for row in listing.json()["results"]] == [member.pk]
+
+
+def test_member_list_query_count(api, program, django_assert_max_num_queries):
+    MemberFactory.create_batch(10, program=program)
+
+    with django_assert_max_num_queries(6):
+        response = api.get("/api/members/")
+
+    assert response.json()["count"] == 10
+
+
+# Audit
+
+
+def test_member_retrieve_is_audited(api, member, clinician):
+    api.get(f"/api/members/{member.pk}/")
+
+    entry = AuditEntry.objects.get(action="member.viewed")
+    assert entry.actor == clinician.user
+    assert entry.member == member
+    assert entry.program == member.program
+
+
+def test_record_retrieve_is_audited_with_member(api, record_ids, member):
+    api.get(f"/api/referrals/{record_ids['referrals']}/")
+
+    entry = AuditEntry.objects.get(action="referral.viewed")
+    assert entry.member == member
+    assert entry.subject_id == record_ids["referrals"]
+
+
+def test_list_read_writes_one_entry_without_member(api, record_ids, program):
+    api.get("/api/incidents/", {"kind": "elopement"})
+
+    entry = AuditEntry.objects.get(action="incident.listed")
+    assert entry.member is None
+    assert entry.program == program
+    assert entry.detail == {"count": 1, "query": {"kind": "elopement"}}
+
+
+# Schema
+
+
+def test_schema_endpoint_answers(api):
+    response = api.get("/api/schema/")
+
+    assert response.status_code == 200
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    schema_file = tmp_path / "schema.yml"
+
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(schema_file)
+    )
+
+    assert "/api/deadlines/" in schema_file.read_text()
