@@ -44,6 +44,10 @@ def discharge_member(
     cancels them with that reason.
     """
     as_of = as_of or timezone.now()
+    if admission is None:
+        raise ServiceError(
+            "admission", "required", "Admission is missing; choose the admission."
+        )
     tz = admission.program.tz
     if disposition not in Disposition.values:
         raise ServiceError(
@@ -191,12 +195,7 @@ def record_appointment(
             "discharge", "required", "Discharge is missing; choose the discharge."
         )
     if discharge.is_withdrawn:
-        raise ServiceError(
-            "discharge",
-            "withdrawn",
-            f"Discharge #{discharge.pk} was withdrawn; choose the member's current "
-            "discharge.",
-        )
+        raise _withdrawn_discharge(discharge)
     if kind not in APPOINTMENT_RULES:
         raise ServiceError(
             "kind",
@@ -225,7 +224,9 @@ def record_appointment(
         )
 
     with transaction.atomic():
-        Discharge.objects.select_for_update().get(pk=discharge.pk)
+        # Withdrawal locks this row too, and the caller's copy may predate it.
+        if Discharge.objects.select_for_update().get(pk=discharge.pk).is_withdrawn:
+            raise _withdrawn_discharge(discharge)
         appointment = Appointment.objects.create(
             discharge=discharge,
             member_id=discharge.member_id,
@@ -240,6 +241,15 @@ def record_appointment(
         _meet_appointment_deadline(discharge, kind)
         record_audit(by, "appointment.recorded", appointment, at=as_of)
     return appointment
+
+
+def _withdrawn_discharge(discharge):
+    return ServiceError(
+        "discharge",
+        "withdrawn",
+        f"Discharge #{discharge.pk} was withdrawn; choose the member's current "
+        "discharge.",
+    )
 
 
 def _meet_appointment_deadline(discharge, kind):
