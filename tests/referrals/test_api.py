@@ -460,3 +460,10 @@ def test_evaluation_list_filters_by_member(api, evaluation, clinician):
 
     assert [row["id"] for row in response.json()["results"]] == [evaluation.pk]
     assert Evaluation.objects.count() == 2
+
+
+def test_serializer_errors_carry_codes(api):
+    response = api.post("/api/admissions/", {}, format="json")
+
+    assert response.status_code == 400
+    assert error_codes(response, "evaluation") == ["required"]
