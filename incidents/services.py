@@ -31,6 +31,10 @@ def record_incident(
     occurred. A report time given here meets the deadline at once.
     """
     as_of = as_of or timezone.now()
+    if member is None:
+        raise ServiceError(
+            "member", "required", "Member is missing; choose the member."
+        )
     program = member.program
     tz = program.tz
     if kind not in IncidentKind.values:

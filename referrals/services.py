@@ -41,6 +41,10 @@ def record_referral(member, *, source, kind, plan_product, received_at, by, as_o
     step-down referrals by the end of the second day after.
     """
     as_of = as_of or timezone.now()
+    if member is None:
+        raise ServiceError(
+            "member", "required", "Member is missing; choose the member."
+        )
     program = member.program
     if kind not in EVALUATION_RULES:
         raise ServiceError(

@@ -125,6 +125,14 @@ def test_invalid_referral_is_rejected(changes, field, code, member, clinician):
     assert unchanged
 
 
+def test_referral_without_member_is_rejected(clinician):
+    error, unchanged = rejection(lambda: refer(None, clinician))
+
+    assert error.field == "member"
+    assert error.code == "required"
+    assert unchanged
+
+
 def test_referral_rejection_names_field_and_fix(member, clinician):
     future = NOW + dt.timedelta(hours=2)
 
