@@ -3,7 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from .models import AuditEntry
+from .models import AuditEntry, Member
 
 
 def record_audit(
@@ -14,7 +14,9 @@ def record_audit(
     `actor` is None for acts of the system itself. Member and program are
     taken from the subject when it has them and they are not given.
     """
-    if subject is not None:
+    if isinstance(subject, Member):
+        member = subject
+    elif subject is not None:
         member = member or getattr(subject, "member", None)
         program = program or getattr(subject, "program", None)
     if member is not None and program is None:
