@@ -214,7 +214,11 @@ def _sweep_candidates(as_of):
             Q(due_at__lt=as_of) & ~Exists(overdue_alerted)
             | Q(due_at__gte=as_of) & ~Exists(due_soon_alerted)
         )
-        .order_by("due_at", "id")
+        # Ordering by the column of the range filter lets SQLite read only the
+        # due rows from deadline_open_due_soon. Ordered by due_at, it reads the
+        # whole deadline_open_due index instead: 117 ms against 16 ms at
+        # 100,000 open rows (bench/sweep_bench.py). PostgreSQL plans both alike.
+        .order_by("due_soon_at", "id")
     )
 
 
