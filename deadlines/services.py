@@ -166,6 +166,14 @@ def set_rule_length(program, rule_key, length, *, by, as_of=None):
     rule = RULES.get(rule_key)
     if rule is None:
         raise ServiceError("rule", "unknown_rule", f"There is no rule {rule_key!r}.")
+    if not isinstance(length, int) or isinstance(length, bool):
+        raise ServiceError(
+            "length",
+            "invalid",
+            f"{rule.title}: the length must be a whole number of "
+            f"{rule.length_unit}; enter a number from {rule.min_length} to "
+            f"{rule.length}.",
+        )
     if length > rule.length:
         raise ServiceError(
             "length",

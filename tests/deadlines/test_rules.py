@@ -534,6 +534,22 @@ def test_rule_length_below_minimum_is_rejected(program, director):
     assert not program.rule_settings.exists()
 
 
+@pytest.mark.parametrize("length", [None, "3", 1.5, True])
+def test_rule_length_that_is_not_a_whole_number_is_rejected(length, program, director):
+    with pytest.raises(ServiceError) as raised:
+        set_rule_length(
+            program,
+            rules.EVALUATION_STEP_DOWN,
+            length,
+            by=director.user,
+            as_of=MONDAY_10AM,
+        )
+
+    assert raised.value.field == "length"
+    assert raised.value.code == "invalid"
+    assert not program.rule_settings.exists()
+
+
 def test_rule_length_for_unknown_rule_is_rejected(program, director):
     with pytest.raises(ServiceError) as raised:
         set_rule_length(program, "no_such_rule", 1, by=director.user, as_of=MONDAY_10AM)
