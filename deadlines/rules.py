@@ -242,9 +242,15 @@ def compute_due_at(
     return end_of_day(due_day, tz).astimezone(dt.UTC)
 
 
-def compute_due_soon_at(rule, due_at, *, tz):
-    """Return the instant from which a deadline counts as due soon."""
-    if rule.due_soon_from == DueSoonFrom.HOURS_BEFORE:
+def compute_due_soon_at(rule, due_at, *, tz, length=None):
+    """Return the instant from which a deadline counts as due soon.
+
+    A calendar rule that a program shortened to the same day (length 0)
+    warns hours before, like the other rules due within a day of their start.
+    """
+    length = rule.length if length is None else length
+    is_same_day = rule.clock == Clock.CALENDAR_DAYS and length == 0
+    if rule.due_soon_from == DueSoonFrom.HOURS_BEFORE or is_same_day:
         hours = dt.timedelta(hours=settings.DEADLINE_DUE_SOON_HOURS)
         return due_at.astimezone(dt.UTC) - hours
     due_day = due_at.astimezone(tz).date()

@@ -72,7 +72,7 @@ def open_deadline(rule_key, subject, *, started_at, member, program):
         length=length,
         started_at=started_at,
         due_at=due_at,
-        due_soon_at=compute_due_soon_at(rule, due_at, tz=tz),
+        due_soon_at=compute_due_soon_at(rule, due_at, tz=tz, length=length),
     )
 
 

@@ -150,14 +150,16 @@ def test_unknown_state_is_rejected(api, deadlines):
     response = api.get("/api/deadlines/", {"state": "late"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["state"]
+    assert list(response.json()) == ["state", "codes"]
+    assert response.json()["codes"]["state"] == ["invalid_choice"]
 
 
 def test_unknown_rule_is_rejected(api, deadlines):
     response = api.get("/api/deadlines/", {"rule": "progress_note"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["rule"]
+    assert list(response.json()) == ["rule", "codes"]
+    assert response.json()["codes"]["rule"] == ["invalid_choice"]
 
 
 def test_deadline_list_query_count(api, deadlines, django_assert_max_num_queries):

@@ -647,3 +647,19 @@ def test_setting_of_another_program_does_not_apply(member, clinician, director):
     deadline = start_step_down(member, clinician, MONDAY_10AM)
 
     assert deadline.length == 2
+
+
+def test_same_day_evaluation_setting_warns_hours_before(
+    program, member, clinician, director
+):
+    set_rule_length(
+        program, rules.EVALUATION_DIVERSION, 0, by=director.user, as_of=MONDAY_10AM
+    )
+
+    referral = make_referral(
+        member, received_at=local(2026, 1, 12, 11), by=clinician, kind="diversion"
+    )
+    deadline = deadline_for(rules.EVALUATION_DIVERSION, referral)
+
+    assert deadline.due_at == end_of(2026, 1, 12)
+    assert deadline.due_soon_at == end_of(2026, 1, 12) - dt.timedelta(hours=4)
