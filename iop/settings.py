@@ -129,6 +129,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In development WhiteNoise serves straight from the app and project folders,
+# so no collectstatic is needed before `make run`.
+WHITENOISE_USE_FINDERS = DEBUG
 
 # Email: alerts to program directors. The console backend prints them in the
 # embedded mode; production sets EMAIL_URL (for example smtp://host:587).
