@@ -93,10 +93,6 @@ class Deadline(models.Model):
         return f"{self.rule} #{self.pk}"
 
     @property
-    def rule_definition(self):
-        return RULES[self.rule]
-
-    @property
     def title(self):
         rule = RULES.get(self.rule)
         return rule.title if rule else self.rule

@@ -175,11 +175,6 @@ RULES = {
 RULE_CHOICES = [(rule.key, rule.title) for rule in RULES.values()]
 
 
-def get_rule(key):
-    """Return the rule with this key; raise KeyError for an unknown key."""
-    return RULES[key]
-
-
 def start_of_day(day, tz):
     """Return the first instant of `day` in timezone `tz`."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=tz)

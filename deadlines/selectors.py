@@ -38,13 +38,6 @@ def filter_state(queryset, state, as_of):
     return queryset.filter(state_conditions(as_of)[State(state)])
 
 
-def deadlines_with_state(as_of, **filters):
-    """Return deadlines matching `filters`, each annotated with its state."""
-    return with_state(
-        Deadline.objects.filter(**filters).select_related("program", "member"), as_of
-    )
-
-
 def attention_deadlines(program, as_of):
     """Return the program's overdue and due-soon deadlines, soonest due first."""
     queryset = Deadline.objects.filter(program=program).filter(

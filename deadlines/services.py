@@ -270,8 +270,8 @@ def sweep(as_of=None, *, batch_size=SWEEP_BATCH_SIZE):
                     with transaction.atomic():
                         raised.append(_raise_alert(deadline, as_of))
                 except IntegrityError:
-                    # Another sweep raised this alert between our read and
-                    # our write; there is nothing left to do for this row.
+                    # Another sweep raised this alert between this sweep's
+                    # read and its write, so nothing is left to do here.
                     logger.debug("alert already raised deadline_id=%s", deadline.id)
                 except Exception:
                     failed_ids.add(deadline.id)
