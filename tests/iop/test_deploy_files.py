@@ -128,7 +128,7 @@ def test_only_web_publishes_a_port_on_loopback(compose):
 
 def test_procfile_starts_web_worker_and_beat(procfile):
     assert set(procfile) == {"web", "worker", "beat"}
-    assert "runserver 127.0.0.1:8000 --noreload" in procfile["web"]
+    assert "runserver 127.0.0.1:${IOP_PORT:-8000} --noreload" in procfile["web"]
     # The threads pool stops on one Ctrl-C together with honcho.
     assert "--pool threads" in procfile["worker"]
     assert "--schedule var/celerybeat-schedule" in procfile["beat"]
