@@ -5,23 +5,38 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When
 from .models import OPEN_CONDITION, Deadline, State
 
 
-def state_conditions(as_of):
-    """Return one Q per state; at any `as_of` exactly one holds per row."""
+def state_conditions(as_of, *, historical=False):
+    """Return one Q per state; at any `as_of` exactly one holds per row.
+
+    By default a deadline's meeting and cancellation count whenever they were
+    recorded, which is right for the present and uses the partial indexes.
+    With `historical`, a met or cancelled time later than `as_of` is ignored,
+    giving the state the deadline had at `as_of`; callers then also leave out
+    deadlines started after `as_of`.
+    """
+    if historical:
+        is_met = Q(met_at__lte=as_of)
+        is_cancelled = Q(cancelled_at__lte=as_of)
+        is_open = (Q(met_at__isnull=True) | Q(met_at__gt=as_of)) & (
+            Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of)
+        )
+    else:
+        is_met = Q(cancelled_at__isnull=True, met_at__isnull=False)
+        is_cancelled = Q(cancelled_at__isnull=False)
+        is_open = OPEN_CONDITION
     return {
-        State.CANCELLED: Q(cancelled_at__isnull=False),
-        State.MET: Q(cancelled_at__isnull=True, met_at__isnull=False)
-        & Q(met_at__lte=F("due_at")),
-        State.MET_LATE: Q(cancelled_at__isnull=True, met_at__isnull=False)
-        & Q(met_at__gt=F("due_at")),
-        State.OVERDUE: OPEN_CONDITION & Q(due_at__lt=as_of),
-        State.DUE_SOON: OPEN_CONDITION & Q(due_soon_at__lte=as_of, due_at__gte=as_of),
-        State.OPEN: OPEN_CONDITION & Q(due_soon_at__gt=as_of),
+        State.CANCELLED: is_cancelled,
+        State.MET: is_met & Q(met_at__lte=F("due_at")),
+        State.MET_LATE: is_met & Q(met_at__gt=F("due_at")),
+        State.OVERDUE: is_open & Q(due_at__lt=as_of),
+        State.DUE_SOON: is_open & Q(due_soon_at__lte=as_of, due_at__gte=as_of),
+        State.OPEN: is_open & Q(due_soon_at__gt=as_of),
     }
 
 
-def with_state(queryset, as_of):
+def with_state(queryset, as_of, *, historical=False):
     """Annotate each deadline with its `state` as of `as_of`."""
-    conditions = state_conditions(as_of)
+    conditions = state_conditions(as_of, historical=historical)
     return queryset.annotate(
         state=Case(
             *[
@@ -33,9 +48,10 @@ def with_state(queryset, as_of):
     )
 
 
-def filter_state(queryset, state, as_of):
-    """Keep the deadlines in `state` as of `as_of`; uses the partial indexes."""
-    return queryset.filter(state_conditions(as_of)[State(state)])
+def filter_state(queryset, state, as_of, *, historical=False):
+    """Keep the deadlines in `state` as of `as_of`; uses the partial indexes
+    unless `historical`."""
+    return queryset.filter(state_conditions(as_of, historical=historical)[State(state)])
 
 
 def attention_deadlines(program, as_of):

@@ -109,36 +109,119 @@ def meet_deadline(rule_key, subject, *, met_at, met_by):
     return deadline
 
 
+def _audit_met_change(deadline, action, *, actor, reason, at, previous_met_at):
+    record_audit(
+        actor,
+        action,
+        deadline,
+        member=deadline.member,
+        program=deadline.program,
+        at=at,
+        detail={
+            "reason": reason,
+            "previous_met_at": previous_met_at.isoformat(),
+            "met_at": deadline.met_at.isoformat() if deadline.met_at else None,
+        },
+    )
+
+
+def _clear_met(deadline):
+    deadline.met_at = None
+    deadline.met_by_type = None
+    deadline.met_by_id = None
+
+
 def reopen_deadlines_met_by(record, *, actor, reason, at):
     """Open again every deadline that `record` had met, and audit each.
 
     Used when `record` is withdrawn as entered in error: the same deadline
-    row opens again, with its original due time.
+    row opens again, with its original due time. A deadline whose own subject
+    has been withdrawn meanwhile can never be met again, so it is cancelled
+    instead. Returns the deadlines that are open again.
     """
     deadlines = list(
         Deadline.objects.select_for_update().filter(
             met_by_type=_content_type(record), met_by_id=record.pk
         )
     )
+    reopened = []
     for deadline in deadlines:
         previous_met_at = deadline.met_at
-        deadline.met_at = None
-        deadline.met_by_type = None
-        deadline.met_by_id = None
-        deadline.save(update_fields=["met_at", "met_by_type", "met_by_id"])
-        record_audit(
-            actor,
-            "deadline.reopened",
-            deadline,
-            member=deadline.member,
-            program=deadline.program,
-            at=at,
-            detail={
-                "reason": reason,
-                "previous_met_at": previous_met_at.isoformat(),
-            },
+        _clear_met(deadline)
+        if getattr(deadline.subject, "is_withdrawn", False):
+            deadline.cancelled_at = at
+            deadline.cancel_reason = f"{reason}; its record was withdrawn"[:200]
+        else:
+            reopened.append(deadline)
+        deadline.save(
+            update_fields=[
+                "met_at",
+                "met_by_type",
+                "met_by_id",
+                "cancelled_at",
+                "cancel_reason",
+            ]
         )
-    return deadlines
+        _audit_met_change(
+            deadline,
+            "deadline.reopened" if deadline.is_open else "deadline.cancelled",
+            actor=actor,
+            reason=reason,
+            at=at,
+            previous_met_at=previous_met_at,
+        )
+    return reopened
+
+
+def sync_deadline_met(rule_key, subject, *, met_at, met_by, actor, reason, at):
+    """Set the deadline's met time and record to what the records now show.
+
+    For rules whose meeting is recomputed from several records (the care
+    team): `met_by` None opens the deadline again, another record or time
+    moves the met time. Each change to a deadline that was met is audited.
+    A cancelled deadline is left alone. Returns the deadline or None.
+    """
+    deadline = (
+        Deadline.objects.select_for_update()
+        .filter(
+            rule=rule_key, subject_type=_content_type(subject), subject_id=subject.pk
+        )
+        .first()
+    )
+    if deadline is None or deadline.cancelled_at is not None:
+        return deadline
+
+    previous_met_at = deadline.met_at
+    if met_by is None:
+        if previous_met_at is None:
+            return deadline
+        _clear_met(deadline)
+        action = "deadline.reopened"
+    else:
+        met_by_type = _content_type(met_by)
+        is_same = (
+            deadline.met_at == met_at
+            and deadline.met_by_type_id == met_by_type.id
+            and deadline.met_by_id == met_by.pk
+        )
+        if is_same:
+            return deadline
+        deadline.met_at = met_at
+        deadline.met_by_type = met_by_type
+        deadline.met_by_id = met_by.pk
+        action = "deadline.met_changed"
+
+    deadline.save(update_fields=["met_at", "met_by_type", "met_by_id"])
+    if previous_met_at is not None:
+        _audit_met_change(
+            deadline,
+            action,
+            actor=actor,
+            reason=reason,
+            at=at,
+            previous_met_at=previous_met_at,
+        )
+    return deadline
 
 
 def cancel_deadlines(subject, *, reason, at, rule_key=None):
@@ -153,6 +236,57 @@ def cancel_deadlines(subject, *, reason, at, rule_key=None):
     if rule_key is not None:
         deadlines = deadlines.filter(rule=rule_key)
     return deadlines.update(cancelled_at=at, cancel_reason=reason[:200])
+
+
+def void_deadlines(subject, *, reason, actor, at):
+    """Cancel every deadline started by a record withdrawn as entered in error.
+
+    Met deadlines are cancelled too, since the record they belong to never
+    existed and must not count in compliance figures; each such change is
+    audited. Returns the number cancelled.
+    """
+    cancelled = cancel_deadlines(subject, reason=reason, at=at)
+    met = Deadline.objects.select_for_update().filter(
+        subject_type=_content_type(subject),
+        subject_id=subject.pk,
+        met_at__isnull=False,
+    )
+    for deadline in met:
+        previous_met_at = deadline.met_at
+        _clear_met(deadline)
+        deadline.cancelled_at = at
+        deadline.cancel_reason = reason[:200]
+        deadline.save(
+            update_fields=[
+                "met_at",
+                "met_by_type",
+                "met_by_id",
+                "cancelled_at",
+                "cancel_reason",
+            ]
+        )
+        _audit_met_change(
+            deadline,
+            "deadline.cancelled",
+            actor=actor,
+            reason=reason,
+            at=at,
+            previous_met_at=previous_met_at,
+        )
+        cancelled += 1
+    return cancelled
+
+
+def cancel_member_deadlines(member, rule_key, *, reason, at, except_subject):
+    """Cancel the member's open deadlines of `rule_key` started by records
+    other than `except_subject`; return how many were cancelled."""
+    return (
+        Deadline.objects.filter(OPEN_CONDITION, member=member, rule=rule_key)
+        .exclude(
+            subject_type=_content_type(except_subject), subject_id=except_subject.pk
+        )
+        .update(cancelled_at=at, cancel_reason=reason[:200])
+    )
 
 
 def set_rule_length(program, rule_key, length, *, by, as_of=None):
@@ -246,14 +380,15 @@ def _raise_alert(deadline, as_of):
     return alert
 
 
-def sweep(as_of=None, *, batch_size=SWEEP_BATCH_SIZE):
+def sweep(as_of=None, *, batch_size=SWEEP_BATCH_SIZE, wake_sender=True):
     """Raise the due-soon and overdue alerts that are owed as of `as_of`.
 
     Open deadlines are locked with SKIP LOCKED, so two sweeps at once split
     the work instead of both raising the same alert; the unique constraint
     on (deadline, kind) is the last guard. A deadline whose processing fails
     is logged by id and left for the next sweep, and the others go on.
-    Returns the alerts raised.
+    With `wake_sender` False the notifications stay in the outbox for the
+    next sender. Returns the alerts raised.
     """
     as_of = as_of or timezone.now()
     raised = []
@@ -278,7 +413,7 @@ def sweep(as_of=None, *, batch_size=SWEEP_BATCH_SIZE):
                     logger.exception(
                         "deadline sweep failed deadline_id=%s", deadline.id
                     )
-            if raised:
+            if raised and wake_sender:
                 transaction.on_commit(_wake_sender)
         if len(batch) < batch_size:
             break
@@ -393,8 +528,18 @@ def _log_failed_delivery(notification_id, attempts, error):
 
 
 def parse_as_of(value):
-    """Parse an ISO-8601 instant; a value without an offset is read as UTC."""
+    """Parse an ISO-8601 instant between the years 2000 and 2100.
+
+    A value without an offset is read as UTC. Raises ValueError for text that
+    is not such an instant.
+    """
     parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
+    try:
+        in_utc = parsed.astimezone(dt.UTC)
+    except OverflowError as error:
+        raise ValueError("out of range") from error
+    if not 2000 <= in_utc.year <= 2100:
+        raise ValueError("out of range")
     return parsed

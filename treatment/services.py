@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from deadlines import rules
-from deadlines.services import meet_deadline, reopen_deadlines_met_by
+from deadlines.services import sync_deadline_met
 from iop.audit import record_audit
 from iop.errors import ServiceError
 from iop.services import mark_withdrawn
@@ -47,13 +47,19 @@ def team_completed_by(assignments):
     return None
 
 
-def _meet_team_deadline_if_valid(admission):
+def _sync_team_deadline(admission, *, actor, reason, at):
+    # The care-team deadline is met by the arrival that first made the team
+    # valid, so any change to the team can move, set or clear its met time.
     assignments = list(admission.team_assignments.filter(withdrawn_at__isnull=True))
     arrival = team_completed_by(assignments)
-    if arrival is None:
-        return None
-    return meet_deadline(
-        rules.TEAM_ASSIGNMENT, admission, met_at=arrival.assigned_at, met_by=arrival
+    return sync_deadline_met(
+        rules.TEAM_ASSIGNMENT,
+        admission,
+        met_at=arrival.assigned_at if arrival else None,
+        met_by=arrival,
+        actor=actor,
+        reason=reason,
+        at=at,
     )
 
 
@@ -110,7 +116,9 @@ def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of
                 recorded_at=as_of,
                 recorded_by=by,
             )
-            _meet_team_deadline_if_valid(admission)
+            _sync_team_deadline(
+                admission, actor=by, reason="Team member recorded", at=as_of
+            )
             record_audit(by, "team_assignment.recorded", assignment, at=as_of)
     except IntegrityError as error:
         raise _already_on_team() from error
@@ -142,7 +150,9 @@ def _already_on_team():
 def end_team_assignment(assignment, *, ended_at, reason, by, as_of=None):
     """Take a person off the care team from `ended_at`.
 
-    A care-team deadline already met stays met.
+    A care-team deadline met before `ended_at` stays met. An end dated before
+    the arrival that completed the team means the team was not valid then,
+    so the deadline's met time moves to a later valid arrival or clears.
     """
     as_of = as_of or timezone.now()
     reason = require_reason(reason)
@@ -159,9 +169,8 @@ def end_team_assignment(assignment, *, ended_at, reason, by, as_of=None):
     )
 
     with transaction.atomic():
-        assignment = CareTeamAssignment.objects.select_for_update().get(
-            pk=assignment.pk
-        )
+        Admission.objects.select_for_update().get(pk=assignment.admission_id)
+        assignment = CareTeamAssignment.objects.get(pk=assignment.pk)
         if assignment.ended_at is not None or assignment.is_withdrawn:
             raise ServiceError(
                 None,
@@ -171,6 +180,12 @@ def end_team_assignment(assignment, *, ended_at, reason, by, as_of=None):
         assignment.ended_at = ended_at
         assignment.end_reason = reason[:200]
         assignment.save(update_fields=["ended_at", "end_reason"])
+        _sync_team_deadline(
+            assignment.admission,
+            actor=by,
+            reason=f"Team member taken off: {reason}",
+            at=as_of,
+        )
         record_audit(
             by, "team_assignment.ended", assignment, at=as_of, detail={"reason": reason}
         )
@@ -180,8 +195,8 @@ def end_team_assignment(assignment, *, ended_at, reason, by, as_of=None):
 def withdraw_team_assignment(assignment, *, reason, by, as_of=None):
     """Withdraw a team assignment entered in error.
 
-    If it had met the care-team deadline, the deadline opens again and is
-    met anew if the rest of the team still forms a valid team.
+    The care-team deadline is recomputed from the rest of the team: met at
+    the arrival that first made it valid, or open again if none did.
     """
     as_of = as_of or timezone.now()
     reason = require_reason(reason)
@@ -196,11 +211,12 @@ def withdraw_team_assignment(assignment, *, reason, by, as_of=None):
                 f"Team assignment #{assignment.pk} is already withdrawn.",
             )
         mark_withdrawn(assignment, reason=reason, by=by, as_of=as_of)
-        reopened = reopen_deadlines_met_by(
-            assignment, actor=by, reason=f"Team member withdrawn: {reason}", at=as_of
+        _sync_team_deadline(
+            assignment.admission,
+            actor=by,
+            reason=f"Team member withdrawn: {reason}",
+            at=as_of,
         )
-        if reopened:
-            _meet_team_deadline_if_valid(assignment.admission)
         record_audit(
             by,
             "team_assignment.withdrawn",

@@ -294,6 +294,59 @@ def test_withdrawn_other_member_leaves_deadline_alone(
     assert not AuditEntry.objects.filter(action="deadline.reopened").exists()
 
 
+def test_withdrawn_licensed_member_reopens_deadline(admission, clinician, nurse):
+    licensed = assign(admission, clinician, at(10, 30), clinician)
+    assign(admission, nurse, at(11), clinician)
+
+    withdraw_team_assignment(
+        licensed, reason="Entered on the wrong member", by=clinician.user, as_of=NOW
+    )
+
+    deadline = team_deadline(admission)
+    assert deadline.met_at is None
+    assert state_of(deadline) == State.OPEN
+    assert AuditEntry.objects.filter(action="deadline.reopened").exists()
+
+
+def test_withdrawn_partner_of_simultaneous_arrival_reopens(admission, clinician, nurse):
+    assign(admission, nurse, at(11), clinician)
+    licensed = assign(admission, clinician, at(11), clinician)
+
+    withdraw_team_assignment(
+        licensed, reason="Entered on the wrong member", by=clinician.user, as_of=NOW
+    )
+
+    assert team_deadline(admission).met_at is None
+
+
+def test_end_dated_before_completion_reopens_deadline(admission, clinician, nurse):
+    licensed = assign(admission, clinician, at(10, 30), clinician)
+    assign(admission, nurse, at(11), clinician)
+
+    end_team_assignment(
+        licensed,
+        ended_at=at(10, 45),
+        reason="Left the program",
+        by=clinician.user,
+        as_of=NOW,
+    )
+
+    assert team_deadline(admission).met_at is None
+
+
+def test_earlier_arrival_entered_later_moves_met_time(
+    admission, clinician, nurse, psychiatrist
+):
+    assign(admission, clinician, at(10, 30), clinician)
+    assign(admission, psychiatrist, at(14), clinician)
+    earlier = assign(admission, nurse, at(11), clinician)
+
+    deadline = team_deadline(admission)
+    assert deadline.met_at == at(11)
+    assert deadline.met_by == earlier
+    assert AuditEntry.objects.filter(action="deadline.met_changed").exists()
+
+
 # Invalid input
 
 

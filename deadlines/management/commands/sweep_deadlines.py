@@ -18,24 +18,37 @@ class Command(BaseCommand):
             "without an offset it is read as UTC.",
         )
         parser.add_argument(
+            "--allow-future",
+            action="store_true",
+            help="Accept an --at later than now. Alerts raised for a future "
+            "time are kept, so use it only on a test database.",
+        )
+        parser.add_argument(
             "--no-send",
             action="store_true",
             help="Raise alerts but leave their notifications in the outbox.",
         )
 
-    def handle(self, *args, at=None, no_send=False, **options):
-        if at:
+    def handle(self, *args, at=None, allow_future=False, no_send=False, **options):
+        now = timezone.now()
+        if at is None:
+            as_of = now
+        else:
             try:
                 as_of = parse_as_of(at)
             except ValueError as error:
                 raise CommandError(
-                    f"--at {at!r} is not an ISO-8601 instant; use a form such "
-                    "as 2026-03-09T14:00:00-04:00."
+                    f"--at {at!r} is not an ISO-8601 instant between the years "
+                    "2000 and 2100; use a form such as 2026-03-09T14:00:00-04:00."
                 ) from error
-        else:
-            as_of = timezone.now()
+        if as_of > now and not allow_future:
+            raise CommandError(
+                f"--at {at} is in the future. Alerts raised as of a future time "
+                "would stay raised before their deadlines are due; give a past "
+                "time, or add --allow-future on a test database."
+            )
 
-        alerts = sweep(as_of)
+        alerts = sweep(as_of, wake_sender=not no_send)
 
         for alert in alerts:
             deadline = alert.deadline
