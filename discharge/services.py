@@ -12,6 +12,7 @@ from deadlines.services import (
     meet_deadline,
     open_deadline,
     reopen_deadlines_met_by,
+    void_deadlines,
 )
 from iop.audit import record_audit
 from iop.errors import ServiceError
@@ -91,6 +92,7 @@ def discharge_member(
             admission.closed_at = discharged_at
             admission.save(update_fields=["closed_at"])
             _open_aftercare_deadlines(discharge, as_of)
+            _close_team_deadline(admission, discharged_at, as_of)
             record_audit(by, "discharge.recorded", discharge, at=as_of)
     except IntegrityError as error:
         raise _already_discharged(admission) from error
@@ -113,6 +115,20 @@ def _already_discharged(admission):
         f"Admission #{admission.pk} already has a discharge; withdraw it first if "
         "it was entered in error.",
     )
+
+
+def _close_team_deadline(admission, discharged_at, as_of):
+    # No team can be assigned after discharge. A stay that ended before its
+    # team was due never owed one; a team deadline already missed stays
+    # overdue, because it is a breach the program's figures must show.
+    deadline = deadline_for(rules.TEAM_ASSIGNMENT, admission)
+    if deadline is not None and deadline.is_open and discharged_at <= deadline.due_at:
+        cancel_deadlines(
+            admission,
+            rule_key=rules.TEAM_ASSIGNMENT,
+            reason="Discharged before the care team was due",
+            at=as_of,
+        )
 
 
 def _open_aftercare_deadlines(discharge, as_of):
@@ -151,8 +167,8 @@ def withdraw_discharge(discharge, *, reason, by, as_of=None):
                 )
             mark_withdrawn(discharge, reason=reason, by=by, as_of=as_of)
             Admission.objects.filter(pk=discharge.admission_id).update(closed_at=None)
-            cancel_deadlines(
-                discharge, reason=f"Discharge withdrawn: {reason}", at=as_of
+            void_deadlines(
+                discharge, reason=f"Discharge withdrawn: {reason}", actor=by, at=as_of
             )
             record_audit(
                 by,
@@ -221,6 +237,15 @@ def record_appointment(
             "before_discharge",
             f"Appointment date ({scheduled_on:%-d %B %Y}) is before the discharge "
             f"date ({left_on:%-d %B %Y}); enter that date or a later one.",
+        )
+    latest_on = left_on + dt.timedelta(days=366)
+    if scheduled_on > latest_on:
+        raise ServiceError(
+            "scheduled_on",
+            "too_far_after_discharge",
+            f"Appointment date ({scheduled_on:%-d %B %Y}) is more than a year after "
+            f"the discharge date; check the year (no later than "
+            f"{latest_on:%-d %B %Y}).",
         )
 
     with transaction.atomic():

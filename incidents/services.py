@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deadlines import rules
-from deadlines.services import cancel_deadlines, meet_deadline, open_deadline
+from deadlines.services import meet_deadline, open_deadline, void_deadlines
 from iop.audit import record_audit
 from iop.errors import ServiceError
 from iop.services import mark_withdrawn
@@ -144,7 +144,9 @@ def withdraw_incident(incident, *, reason, by, as_of=None):
                 f"Incident #{incident.pk} is already withdrawn.",
             )
         mark_withdrawn(incident, reason=reason, by=by, as_of=as_of)
-        cancel_deadlines(incident, reason=f"Incident withdrawn: {reason}", at=as_of)
+        void_deadlines(
+            incident, reason=f"Incident withdrawn: {reason}", actor=by, at=as_of
+        )
         record_audit(
             by, "incident.withdrawn", incident, at=as_of, detail={"reason": reason}
         )

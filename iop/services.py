@@ -42,6 +42,13 @@ def register_member(
             f"Date of birth ({date_of_birth:%-d %B %Y}) is in the future; "
             "enter a date no later than today.",
         )
+    if date_of_birth.year < today.year - 120:
+        raise ServiceError(
+            "date_of_birth",
+            "too_far_in_past",
+            f"Date of birth ({date_of_birth.isoformat()}) is more than 120 years "
+            "ago; check the year.",
+        )
     if Member.objects.filter(program=program, plan_member_id=plan_member_id).exists():
         raise _duplicate_plan_id(plan_member_id)
 

@@ -6,6 +6,9 @@ from .errors import ServiceError
 
 # A form typed to the minute can be a few seconds ahead of the server's clock.
 FUTURE_TOLERANCE = dt.timedelta(minutes=1)
+# Stays last weeks, so a clinical time years back is a typing error (a wrong
+# year), not a late entry.
+MAX_PAST = dt.timedelta(days=5 * 366)
 
 
 def format_local(instant, tz):
@@ -28,8 +31,20 @@ def require_aware(field, value, label):
 
 
 def require_not_future(field, value, as_of, label, tz):
-    """Reject a clinical time that lies in the future of `as_of`."""
+    """Reject a clinical time that lies in the future of `as_of`, or more
+    than five years before it."""
     require_aware(field, value, label)
+    try:
+        is_too_old = value.astimezone(dt.UTC) < as_of - MAX_PAST
+    except OverflowError:
+        is_too_old = True
+    if is_too_old:
+        raise ServiceError(
+            field,
+            "too_far_in_past",
+            f"{label} ({value.date().isoformat()}) is more than five years ago; "
+            "check the year and enter the time it happened.",
+        )
     if value > as_of + FUTURE_TOLERANCE:
         raise ServiceError(
             field,

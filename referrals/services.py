@@ -10,9 +10,11 @@ from django.utils import timezone
 from deadlines import rules
 from deadlines.services import (
     cancel_deadlines,
+    cancel_member_deadlines,
     meet_deadline,
     open_deadline,
     reopen_deadlines_met_by,
+    void_deadlines,
 )
 from iop.audit import record_audit
 from iop.errors import ServiceError
@@ -114,8 +116,8 @@ def withdraw_referral(referral, *, reason, by, as_of=None):
             raise ServiceError(
                 None,
                 "has_admission",
-                f"Referral #{referral.pk} led to an admission; withdraw or "
-                "discharge the admission first.",
+                f"Referral #{referral.pk} led to an admission; withdraw the "
+                "admission first if it was entered in error.",
             )
         mark_withdrawn(referral, reason=reason, by=by, as_of=as_of)
         cancel_deadlines(referral, reason=f"Referral withdrawn: {reason}", at=as_of)
@@ -152,11 +154,18 @@ def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_o
             f"Outcome {outcome!r} is not known; choose admit, not_admitted or "
             "referred_elsewhere.",
         )
-    if evaluated_by is None or evaluated_by.program_id != program.id:
+    is_clinical_staff = (
+        evaluated_by is not None
+        and evaluated_by.program_id == program.id
+        and evaluated_by.is_active
+        and evaluated_by.can_record_clinical
+    )
+    if not is_clinical_staff:
         raise ServiceError(
             "evaluated_by",
-            "not_program_staff",
-            "Evaluated by: choose a clinician of this member's program.",
+            "not_program_clinician",
+            "Evaluated by: choose an active clinician, psychiatrist or director "
+            "of this member's program.",
         )
     require_not_future("completed_at", completed_at, as_of, "Completed time", tz)
     require_not_before(
@@ -255,7 +264,9 @@ def withdraw_evaluation(evaluation, *, reason, by, as_of=None):
         reopen_deadlines_met_by(
             evaluation, actor=by, reason=f"Evaluation withdrawn: {reason}", at=as_of
         )
-        cancel_deadlines(evaluation, reason=f"Evaluation withdrawn: {reason}", at=as_of)
+        void_deadlines(
+            evaluation, reason=f"Evaluation withdrawn: {reason}", actor=by, at=as_of
+        )
         record_audit(
             by, "evaluation.withdrawn", evaluation, at=as_of, detail={"reason": reason}
         )
@@ -335,6 +346,15 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
             meet_deadline(
                 rules.ADMISSION, evaluation, met_at=admitted_at, met_by=admission
             )
+            # Another evaluation of the same member that also said admit can
+            # no longer lead to an admission while this one is open.
+            cancel_member_deadlines(
+                admission.member,
+                rules.ADMISSION,
+                reason=f"Member admitted through evaluation #{evaluation.pk}",
+                at=as_of,
+                except_subject=evaluation,
+            )
             open_deadline(
                 rules.TEAM_ASSIGNMENT,
                 admission,
@@ -408,7 +428,9 @@ def withdraw_admission(admission, *, reason, by, as_of=None):
         reopen_deadlines_met_by(
             admission, actor=by, reason=f"Admission withdrawn: {reason}", at=as_of
         )
-        cancel_deadlines(admission, reason=f"Admission withdrawn: {reason}", at=as_of)
+        void_deadlines(
+            admission, reason=f"Admission withdrawn: {reason}", actor=by, at=as_of
+        )
         record_audit(
             by, "admission.withdrawn", admission, at=as_of, detail={"reason": reason}
         )

@@ -269,6 +269,56 @@ def test_sweep_command_rejects_invalid_time():
     assert "2026-03-09T14:00:00-04:00" in str(raised.value)
 
 
+def test_sweep_command_no_send_wakes_no_sender(
+    open_deadlines, woken_senders, django_capture_on_commit_callbacks
+):
+    open_deadlines(1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_command("--at", "2026-01-14T09:00:00-05:00", "--no-send")
+
+    assert woken_senders == []
+
+
+def test_sweep_wakes_sender_after_commit(
+    open_deadlines, woken_senders, django_capture_on_commit_callbacks
+):
+    open_deadlines(1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(OVERDUE)
+
+    assert woken_senders == [1]
+
+
+def test_sweep_command_rejects_future_time(open_deadlines):
+    open_deadlines(1)
+
+    with pytest.raises(CommandError) as raised:
+        run_command("--at", "2099-01-01T00:00:00+00:00")
+
+    assert "is in the future" in str(raised.value)
+    assert Alert.objects.count() == 0
+
+
+def test_sweep_command_allows_future_when_asked(open_deadlines, director):
+    open_deadlines(1)
+
+    output = run_command("--at", "2099-01-01T00:00:00+00:00", "--allow-future")
+
+    assert "Raised 1 alert(s)" in output
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", ""]
+)
+def test_sweep_command_rejects_out_of_range_time(value):
+    with pytest.raises(CommandError) as raised:
+        run_command("--at", value)
+
+    assert "between the years 2000 and 2100" in str(raised.value)
+
+
 # The notification outbox
 
 

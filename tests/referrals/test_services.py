@@ -245,7 +245,7 @@ def test_referral_with_admission_cannot_be_withdrawn(admission, clinician):
         ),
         ({"completed_at": None}, "completed_at", "required"),
         ({"outcome": "maybe"}, "outcome", "invalid_choice"),
-        ({"evaluated_by": None}, "evaluated_by", "not_program_staff"),
+        ({"evaluated_by": None}, "evaluated_by", "not_program_clinician"),
     ],
     ids=["before-referral", "future", "missing-time", "outcome", "no-evaluator"],
 )
@@ -265,7 +265,7 @@ def test_evaluator_of_another_program_is_rejected(referral, clinician):
     )
 
     assert error.field == "evaluated_by"
-    assert error.code == "not_program_staff"
+    assert error.code == "not_program_clinician"
     assert unchanged
 
 
@@ -363,6 +363,7 @@ def test_withdrawn_evaluation_audits_the_reopening(evaluation, clinician):
     assert entry.detail == {
         "reason": "Evaluation withdrawn: Entered on the wrong member",
         "previous_met_at": COMPLETED_AT.astimezone(dt.UTC).isoformat(),
+        "met_at": None,
     }
 
 
