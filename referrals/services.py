@@ -71,6 +71,25 @@ def record_referral(member, *, source, kind, plan_product, received_at, by, as_o
     require_not_future("received_at", received_at, as_of, "Received time", program.tz)
 
     with transaction.atomic():
+        # The member row lock serializes referrals for one member, so a form
+        # sent twice at once records one referral and rejects the copy.
+        Member.objects.select_for_update().get(pk=member.pk)
+        _require_no_open_admission(member, "member", program.tz)
+        duplicate = Referral.objects.filter(
+            member=member,
+            kind=kind,
+            source=source,
+            received_at=received_at,
+            withdrawn_at__isnull=True,
+        ).first()
+        if duplicate is not None:
+            raise ServiceError(
+                "received_at",
+                "duplicate",
+                f"This referral is already recorded (#{duplicate.pk}, received "
+                f"{format_local(received_at, program.tz)}); open the member's page "
+                "instead of sending it again.",
+            )
         referral = Referral.objects.create(
             member=member,
             program=program,
@@ -185,6 +204,10 @@ def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_o
                 raise _withdrawn_referral(referral)
             if referral.evaluations.filter(withdrawn_at__isnull=True).exists():
                 raise _already_evaluated(referral)
+            if outcome == EvaluationOutcome.ADMIT:
+                # An admit outcome opens an admission clock that a member
+                # already in the program could never meet.
+                _require_no_open_admission(referral.member, "outcome", tz)
             evaluation = Evaluation.objects.create(
                 referral=referral,
                 member=referral.member,
@@ -387,9 +410,17 @@ def _withdrawn_evaluation(evaluation):
     )
 
 
-def _second_admission(open_admission, tz):
+def _require_no_open_admission(member, field, tz):
+    open_admission = Admission.objects.filter(
+        member=member, closed_at__isnull=True
+    ).first()
+    if open_admission is not None:
+        raise _second_admission(open_admission, tz, field=field)
+
+
+def _second_admission(open_admission, tz, field="evaluation"):
     return ServiceError(
-        "evaluation",
+        field,
         "open_admission_exists",
         f"This member already has an open admission (#{open_admission.pk}, "
         f"admitted {format_local(open_admission.admitted_at, tz)}); discharge "

@@ -1,6 +1,7 @@
 """The dashboard's queries: deadlines needing attention, and counts per rule."""
 
 import datetime as dt
+import itertools
 import zoneinfo
 
 from deadlines import rules
@@ -24,7 +25,12 @@ WEDNESDAY = dt.datetime(2026, 1, 14, 10, tzinfo=NEW_YORK)
 AS_OF = dt.datetime(2026, 1, 14, 12, tzinfo=NEW_YORK)
 
 
+_seconds = itertools.count()
+
+
 def refer(member, clinician, received_at):
+    # Seconds apart, since an identical referral is rejected as a duplicate.
+    received_at -= dt.timedelta(seconds=next(_seconds) % 60)
     return make_referral(member, received_at=received_at, by=clinician)
 
 

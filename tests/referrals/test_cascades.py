@@ -54,7 +54,9 @@ def test_admission_cancels_other_admit_evaluations(member, clinician):
         by=clinician,
     )
     second = make_evaluation(
-        make_referral(member, received_at=MONDAY, by=clinician),
+        make_referral(
+            member, received_at=MONDAY + dt.timedelta(minutes=5), by=clinician
+        ),
         completed_at=MONDAY + dt.timedelta(hours=2),
         by=clinician,
     )

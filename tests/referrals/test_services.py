@@ -453,17 +453,60 @@ def test_admission_from_withdrawn_evaluation_is_rejected(evaluation, clinician):
     assert unchanged
 
 
-def test_second_open_admission_is_rejected(admission, member, clinician):
-    second_referral = make_referral(member, received_at=RECEIVED_AT, by=clinician)
+def test_second_open_admission_is_rejected(evaluation, member, clinician):
+    second_referral = make_referral(
+        member, received_at=RECEIVED_AT + dt.timedelta(minutes=5), by=clinician
+    )
     second_evaluation = make_evaluation(
         second_referral, completed_at=COMPLETED_AT, by=clinician
     )
+    admission = admit_at(evaluation, clinician)
 
     error, unchanged = rejection(lambda: admit_at(second_evaluation, clinician))
 
     assert error.field == "evaluation"
     assert error.code == "open_admission_exists"
     assert f"#{admission.pk}" in error.message
+    assert unchanged
+
+
+def test_referral_for_admitted_member_is_rejected(admission, member, clinician):
+    error, unchanged = rejection(
+        lambda: make_referral(member, received_at=NOW, by=clinician, as_of=NOW)
+    )
+
+    assert error.field == "member"
+    assert error.code == "open_admission_exists"
+    assert unchanged
+
+
+def test_admit_outcome_for_admitted_member_is_rejected(member, clinician):
+    referral = make_referral(member, received_at=RECEIVED_AT, by=clinician)
+    second = make_referral(
+        member, received_at=RECEIVED_AT + dt.timedelta(minutes=5), by=clinician
+    )
+    admit_at(
+        make_evaluation(referral, completed_at=COMPLETED_AT, by=clinician), clinician
+    )
+
+    error, unchanged = rejection(
+        lambda: make_evaluation(second, completed_at=NOW, by=clinician, as_of=NOW)
+    )
+
+    assert error.field == "outcome"
+    assert error.code == "open_admission_exists"
+    assert unchanged
+
+
+def test_identical_referral_is_rejected_as_duplicate(member, clinician):
+    make_referral(member, received_at=RECEIVED_AT, by=clinician)
+
+    error, unchanged = rejection(
+        lambda: make_referral(member, received_at=RECEIVED_AT, by=clinician)
+    )
+
+    assert error.field == "received_at"
+    assert error.code == "duplicate"
     assert unchanged
 
 
@@ -480,8 +523,9 @@ def test_evaluation_cannot_lead_to_two_admissions(admission, clinician):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_admissions_admit_one(member, clinician):
     evaluations = []
-    for _ in range(2):
-        referral = make_referral(member, received_at=RECEIVED_AT, by=clinician)
+    for minutes in range(2):
+        received_at = RECEIVED_AT + dt.timedelta(minutes=minutes)
+        referral = make_referral(member, received_at=received_at, by=clinician)
         evaluations.append(
             make_evaluation(referral, completed_at=COMPLETED_AT, by=clinician)
         )
