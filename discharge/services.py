@@ -19,6 +19,7 @@ from iop.errors import ServiceError
 from iop.services import mark_withdrawn
 from iop.validation import require_not_before, require_not_future, require_reason
 from referrals.models import Admission
+from treatment.services import close_team_deadline_at_discharge
 
 from .choices import NO_AFTERCARE_DISPOSITIONS, AppointmentKind, Disposition
 from .models import Appointment, Discharge
@@ -79,6 +80,7 @@ def discharge_member(
         with transaction.atomic():
             admission = Admission.objects.select_for_update().get(pk=admission.pk)
             _require_open_admission(admission)
+            _require_after_team_arrivals(admission, discharged_at, tz)
             discharge = Discharge.objects.create(
                 admission=admission,
                 member_id=admission.member_id,
@@ -92,11 +94,29 @@ def discharge_member(
             admission.closed_at = discharged_at
             admission.save(update_fields=["closed_at"])
             _open_aftercare_deadlines(discharge, as_of)
-            _close_team_deadline(admission, discharged_at, as_of)
+            close_team_deadline_at_discharge(admission, as_of=as_of)
             record_audit(by, "discharge.recorded", discharge, at=as_of)
     except IntegrityError as error:
         raise _already_discharged(admission) from error
     return discharge
+
+
+def _require_after_team_arrivals(admission, discharged_at, tz):
+    last = (
+        admission.team_assignments.filter(withdrawn_at__isnull=True)
+        .order_by("-assigned_at")
+        .first()
+    )
+    if last is not None:
+        require_not_before(
+            "discharged_at",
+            discharged_at,
+            last.assigned_at,
+            "Discharge time",
+            "last care team assignment",
+            tz,
+            code="before_team_assignment",
+        )
 
 
 def _require_open_admission(admission):
@@ -115,20 +135,6 @@ def _already_discharged(admission):
         f"Admission #{admission.pk} already has a discharge; withdraw it first if "
         "it was entered in error.",
     )
-
-
-def _close_team_deadline(admission, discharged_at, as_of):
-    # No team can be assigned after discharge. A stay that ended before its
-    # team was due never owed one; a team deadline already missed stays
-    # overdue, because it is a breach the program's figures must show.
-    deadline = deadline_for(rules.TEAM_ASSIGNMENT, admission)
-    if deadline is not None and deadline.is_open and discharged_at <= deadline.due_at:
-        cancel_deadlines(
-            admission,
-            rule_key=rules.TEAM_ASSIGNMENT,
-            reason="Discharged before the care team was due",
-            at=as_of,
-        )
 
 
 def _open_aftercare_deadlines(discharge, as_of):

@@ -7,6 +7,7 @@ from deadlines import rules
 from deadlines.services import meet_deadline, open_deadline, void_deadlines
 from iop.audit import record_audit
 from iop.errors import ServiceError
+from iop.models import Member
 from iop.services import mark_withdrawn
 from iop.validation import require_not_before, require_not_future, require_reason
 
@@ -59,6 +60,19 @@ def record_incident(
         _check_report_time(reported_to_plan_at, occurred_at, as_of, tz)
 
     with transaction.atomic():
+        # The member row lock makes a form sent twice at once record one
+        # incident and reject the copy.
+        Member.objects.select_for_update().get(pk=member.pk)
+        duplicate = AdverseIncident.objects.filter(
+            member=member, kind=kind, occurred_at=occurred_at, withdrawn_at__isnull=True
+        ).first()
+        if duplicate is not None:
+            raise ServiceError(
+                "occurred_at",
+                "duplicate",
+                f"This incident is already recorded (#{duplicate.pk}); open it "
+                "instead of recording it again.",
+            )
         incident = AdverseIncident.objects.create(
             member=member,
             program=program,

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from .choices import Discipline, Population, Role, State
@@ -173,8 +174,10 @@ class Member(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
+            # Plan IDs are typed by hand, so "abc123" and "ABC123" are one ID.
             models.UniqueConstraint(
-                fields=["program", "plan_member_id"],
+                "program",
+                Lower("plan_member_id"),
                 name="one_member_per_plan_id_in_program",
             )
         ]

@@ -49,7 +49,9 @@ def register_member(
             f"Date of birth ({date_of_birth.isoformat()}) is more than 120 years "
             "ago; check the year.",
         )
-    if Member.objects.filter(program=program, plan_member_id=plan_member_id).exists():
+    if Member.objects.filter(
+        program=program, plan_member_id__iexact=plan_member_id
+    ).exists():
         raise _duplicate_plan_id(plan_member_id)
 
     try:

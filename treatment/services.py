@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from deadlines import rules
-from deadlines.services import sync_deadline_met
+from deadlines.services import cancel_deadlines, deadline_for, sync_deadline_met
 from iop.audit import record_audit
 from iop.errors import ServiceError
 from iop.services import mark_withdrawn
@@ -52,7 +52,7 @@ def _sync_team_deadline(admission, *, actor, reason, at):
     # valid, so any change to the team can move, set or clear its met time.
     assignments = list(admission.team_assignments.filter(withdrawn_at__isnull=True))
     arrival = team_completed_by(assignments)
-    return sync_deadline_met(
+    deadline = sync_deadline_met(
         rules.TEAM_ASSIGNMENT,
         admission,
         met_at=arrival.assigned_at if arrival else None,
@@ -61,6 +61,30 @@ def _sync_team_deadline(admission, *, actor, reason, at):
         reason=reason,
         at=at,
     )
+    if admission.closed_at is not None:
+        close_team_deadline_at_discharge(admission, as_of=at)
+    return deadline
+
+
+def close_team_deadline_at_discharge(admission, *, as_of):
+    """Cancel the care-team deadline of a stay that ended before it was due.
+
+    No team can be assigned once the stay has ended. A team deadline already
+    missed at discharge stays overdue, because it is a breach the program's
+    figures must show.
+    """
+    deadline = deadline_for(rules.TEAM_ASSIGNMENT, admission)
+    if deadline is None or not deadline.is_open:
+        return deadline
+    if admission.closed_at <= deadline.due_at:
+        cancel_deadlines(
+            admission,
+            rule_key=rules.TEAM_ASSIGNMENT,
+            reason="Discharged before the care team was due",
+            at=as_of,
+        )
+        deadline.refresh_from_db()
+    return deadline
 
 
 def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of=None):
@@ -81,6 +105,13 @@ def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of
             "staff",
             "not_program_staff",
             "Staff member: choose an active staff member of this member's program.",
+        )
+    if not staff.can_record_clinical:
+        raise ServiceError(
+            "staff",
+            "not_clinical_staff",
+            f"Staff member: a {staff.get_role_display().lower()} is not clinical "
+            "staff; choose a clinician, psychiatrist or director.",
         )
     require_not_future("assigned_at", assigned_at, as_of, "Assigned time", tz)
     require_not_before(
@@ -176,6 +207,13 @@ def end_team_assignment(assignment, *, ended_at, reason, by, as_of=None):
                 None,
                 "already_ended",
                 f"Team assignment #{assignment.pk} has already ended.",
+            )
+        if not assignment.admission.is_open:
+            raise ServiceError(
+                None,
+                "discharged",
+                f"Admission #{assignment.admission_id} has ended with a discharge, "
+                "and the care team ended with it; nothing to take off.",
             )
         assignment.ended_at = ended_at
         assignment.end_reason = reason[:200]

@@ -24,8 +24,10 @@ from discharge.services import (
 from iop.errors import ServiceError
 from referrals.models import Admission
 from referrals.services import withdraw_admission
+from tests import factories
 from tests.factories import MemberFactory, ProgramFactory, StaffFactory, admit
 from tests.snapshots import database_rows
+from treatment.services import assign_team_member
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -410,3 +412,24 @@ def test_pacific_discharge_uses_pacific_day_and_window(db):
     assert deadline.due_at == expected_due
     assert deadline.met_at == discharged_at + dt.timedelta(minutes=30)
     assert state_of(deadline, expected_due) == State.MET
+
+
+def test_discharge_before_last_team_arrival_is_rejected(member, clinician, nurse):
+    admission = admit(
+        member, at=dt.datetime(2026, 1, 12, 10, tzinfo=NEW_YORK), by=clinician
+    )
+    assign_team_member(
+        admission,
+        staff=nurse,
+        assigned_at=dt.datetime(2026, 1, 12, 12, tzinfo=NEW_YORK),
+        by=clinician.user,
+        as_of=dt.datetime(2026, 1, 12, 12, tzinfo=NEW_YORK),
+    )
+
+    with pytest.raises(ServiceError) as raised:
+        factories.discharge(
+            admission, at=dt.datetime(2026, 1, 12, 11, tzinfo=NEW_YORK), by=clinician
+        )
+
+    assert raised.value.field == "discharged_at"
+    assert raised.value.code == "before_team_assignment"

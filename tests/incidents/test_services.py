@@ -19,7 +19,7 @@ from incidents.services import (
     withdraw_incident,
 )
 from iop.errors import ServiceError
-from tests.factories import MemberFactory, ProgramFactory, StaffFactory
+from tests.factories import MemberFactory, ProgramFactory, StaffFactory, make_incident
 from tests.snapshots import database_rows
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -262,3 +262,14 @@ def test_pacific_report_late_evening_is_on_time(db):
     expected_due = dt.datetime(2026, 1, 9, 23, 59, 59, 999999, tzinfo=LOS_ANGELES)
     assert deadline.due_at == expected_due
     assert state_of(deadline, reported_at) == State.MET
+
+
+def test_identical_incident_is_rejected_as_duplicate(member, clinician):
+    occurred_at = dt.datetime(2026, 1, 12, 10, tzinfo=dt.UTC)
+    make_incident(member, occurred_at=occurred_at, by=clinician)
+
+    with pytest.raises(ServiceError) as raised:
+        make_incident(member, occurred_at=occurred_at, by=clinician)
+
+    assert raised.value.field == "occurred_at"
+    assert raised.value.code == "duplicate"

@@ -81,3 +81,20 @@ def test_appointment_years_after_discharge_is_rejected(member, clinician):
 
     assert raised.value.field == "scheduled_on"
     assert raised.value.code == "too_far_after_discharge"
+
+
+def test_plan_id_differing_only_in_case_is_duplicate(program, clinician):
+    details = dict(
+        first_name="Testy",
+        last_name="Fakeperson",
+        date_of_birth=dt.date(1990, 1, 1),
+        by=clinician.user,
+        as_of=NOW,
+    )
+    register_member(program, plan_member_id="TEST-ABC", **details)
+
+    with pytest.raises(ServiceError) as raised:
+        register_member(program, plan_member_id="test-abc", **details)
+
+    assert raised.value.field == "plan_member_id"
+    assert raised.value.code == "duplicate"

@@ -14,7 +14,7 @@ from deadlines import rules
 from deadlines.models import Deadline, State
 from deadlines.selectors import with_state
 from deadlines.services import deadline_for
-from iop.choices import Discipline
+from iop.choices import Discipline, Role
 from iop.errors import ServiceError
 from iop.models import AuditEntry
 from referrals.services import withdraw_admission
@@ -505,3 +505,45 @@ def test_pacific_team_deadline_counts_elapsed_hours(db):
 
     due_local = team_deadline(admission).due_at.astimezone(LOS_ANGELES)
     assert due_local.replace(tzinfo=None) == dt.datetime(2026, 3, 8, 21)
+
+
+# Staff who may join, and the team after discharge
+
+
+@pytest.mark.parametrize("role", [Role.QM, Role.ADMINISTRATOR])
+def test_non_clinical_staff_cannot_join_team(admission, clinician, role):
+    outsider = StaffFactory(program=admission.program, role=role)
+
+    error, unchanged = rejection(lambda: assign(admission, outsider, at(11), clinician))
+
+    assert error.field == "staff"
+    assert error.code == "not_clinical_staff"
+    assert unchanged
+
+
+def test_taking_off_team_after_discharge_is_rejected(admission, clinician, nurse):
+    licensed = assign(admission, clinician, at(10, 30), clinician)
+    discharge(admission, at=at(12), by=clinician)
+
+    error, unchanged = rejection(
+        lambda: end_team_assignment(
+            licensed, ended_at=at(13), reason="Left", by=clinician.user, as_of=NOW
+        )
+    )
+
+    assert error.code == "discharged"
+    assert unchanged
+
+
+def test_withdrawal_after_early_discharge_cancels_deadline(admission, clinician, nurse):
+    licensed = assign(admission, clinician, at(10, 30), clinician)
+    assign(admission, nurse, at(11), clinician)
+    discharge(admission, at=at(12), by=clinician)
+
+    withdraw_team_assignment(
+        licensed, reason="Entered on the wrong member", by=clinician.user, as_of=NOW
+    )
+
+    deadline = team_deadline(admission)
+    assert deadline.met_at is None
+    assert deadline.cancel_reason == "Discharged before the care team was due"
