@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.fields import get_attribute
 
 from iop.api import (
+    ApiFilterSet,
     AwareDateTimeField,
     AwareIsoDateTimeFilter,
     IdFilter,
@@ -75,7 +76,7 @@ class DeadlineSerializer(serializers.Serializer):
         return f"{content_type.app_label}.{content_type.model}"
 
 
-class DeadlineFilter(filters.FilterSet):
+class DeadlineFilter(ApiFilterSet):
     """Filters on deadlines; also annotates each row with its state.
 
     The state depends on the time it is read at, so this filter set applies
@@ -144,7 +145,7 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AlertFilter(filters.FilterSet):
+class AlertFilter(ApiFilterSet):
     member = IdFilter(
         field_name="deadline__member", help_text="Only this member's alerts."
     )

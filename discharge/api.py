@@ -5,6 +5,7 @@ from django_filters import rest_framework as filters
 from iop.api import (
     RECORDING_FIELDS,
     WITHDRAWAL_FIELDS,
+    ApiFilterSet,
     ApiModelSerializer,
     ClinicalRecordViewSet,
     IdFilter,
@@ -53,7 +54,7 @@ class DischargeSerializer(ApiModelSerializer):
         )
 
 
-class DischargeFilter(filters.FilterSet):
+class DischargeFilter(ApiFilterSet):
     member = IdFilter(help_text="Only this member's discharges.")
     admission = IdFilter(help_text="Only this admission's discharges.")
 
@@ -108,7 +109,7 @@ class AppointmentSerializer(ApiModelSerializer):
         )
 
 
-class AppointmentFilter(filters.FilterSet):
+class AppointmentFilter(ApiFilterSet):
     member = IdFilter(help_text="Only this member's appointments.")
     discharge = IdFilter(help_text="Only this discharge's appointments.")
     kind = filters.ChoiceFilter(choices=AppointmentKind.choices)

@@ -2,14 +2,15 @@
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from iop.api import (
     RECORDING_FIELDS,
     WITHDRAWAL_FIELDS,
+    ApiFilterSet,
     ApiModelSerializer,
+    ApiSerializer,
     AwareDateTimeField,
     ClinicalRecordViewSet,
     IdFilter,
@@ -21,6 +22,10 @@ from iop.models import Member
 from .choices import IncidentKind
 from .models import AdverseIncident
 from .services import record_incident, report_incident_to_plan, withdraw_incident
+
+# Caps an incident description, so that one request cannot store megabytes
+# of free text.
+MAX_DESCRIPTION_LENGTH = 10_000
 
 
 class IncidentSerializer(ApiModelSerializer):
@@ -47,6 +52,15 @@ class IncidentSerializer(ApiModelSerializer):
             *RECORDING_FIELDS,
             *WITHDRAWAL_FIELDS,
         ]
+        extra_kwargs = {
+            "description": {
+                "max_length": MAX_DESCRIPTION_LENGTH,
+                "error_messages": {
+                    "max_length": "description is longer than {max_length} "
+                    "characters; shorten it to {max_length} characters or fewer.",
+                },
+            },
+        }
 
     def create(self, validated_data):
         return record_incident(
@@ -60,13 +74,13 @@ class IncidentSerializer(ApiModelSerializer):
         )
 
 
-class ReportToPlanSerializer(serializers.Serializer):
+class ReportToPlanSerializer(ApiSerializer):
     """When the incident was reported to the health plan."""
 
     reported_to_plan_at = AwareDateTimeField()
 
 
-class IncidentFilter(filters.FilterSet):
+class IncidentFilter(ApiFilterSet):
     member = IdFilter(help_text="Only this member's incidents.")
     kind = filters.ChoiceFilter(choices=IncidentKind.choices)
 

@@ -6,25 +6,47 @@ check the shape of input. The service functions check its meaning and write
 it, so the API, the pages and the demo data share one set of rules.
 """
 
+import datetime as dt
+from collections.abc import Mapping
+
 from django import forms
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, parsers, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
+from .api_errors import ApiJSONParser
 from .audit import record_audit
 from .models import Member, Program
 from .permissions import staff_of
 from .services import register_member
 
 EXAMPLE_AWARE_DATETIME = "2026-03-09T14:00:00-04:00"
+
+# The largest PostgreSQL bigint, the type of every primary key.
+MAX_ID = 2**63 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
+
+# The years a query parameter instant may fall in. Outside them a time is a
+# typing error, and near year 1 or 9999 converting it to UTC overflows.
+FIRST_QUERY_YEAR = 2000
+LAST_QUERY_YEAR = 2100
+
+# Form posts from the browsable API carry the CSRF token next to the fields.
+IGNORED_INPUT_KEYS = {"csrfmiddlewaretoken"}
+# The maximum number of unexpected keys one error response lists, so that a
+# body with thousands of keys does not get a response many times its size.
+MAX_REPORTED_KEYS = 20
 
 # Server-set fields that every clinical record shows and no request may set.
 RECORDING_FIELDS = ["recorded_at", "recorded_by"]
@@ -38,6 +60,35 @@ def naive_datetime_message(name):
     )
 
 
+def invalid_id_message(name):
+    return (
+        f"{name} must be a whole number id from 1 to {MAX_ID}; send the "
+        "record's id, such as 42, without a decimal point, quotes or spaces."
+    )
+
+
+def parse_id(value):
+    """Return `value` as a record id, or None if it is not one.
+
+    An id is a JSON integer, or a string of ASCII digits as a form or query
+    string sends it, from 1 to MAX_ID. Floats, booleans, signs and
+    whitespace are not ids, because reading them as one would address a
+    record the client did not name.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        # The length check comes first, because int() raises ValueError for
+        # a string of more than 4,300 digits.
+        is_digits = value.isascii() and value.isdigit()
+        if not is_digits or len(value) > MAX_ID_DIGITS:
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        return None
+    return value
+
+
 # Fields
 
 
@@ -48,12 +99,45 @@ class AwareDateTimeField(serializers.DateTimeField):
     so it is rejected instead of being read as UTC. Output is in UTC.
     """
 
-    default_error_messages = {"naive": "{message}"}
+    default_error_messages = {
+        "naive": "{message}",
+        "invalid": "{field_name} is not a valid ISO-8601 time; send one with "
+        f"its UTC offset, such as {EXAMPLE_AWARE_DATETIME}.",
+        "overflow": "{field_name} is out of range; check the year.",
+    }
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
             self.fail("naive", message=naive_datetime_message(self.field_name))
         return super().enforce_timezone(value)
+
+    def fail(self, key, **kwargs):
+        super().fail(key, field_name=self.field_name, **kwargs)
+
+
+class LocalTimeField(serializers.TimeField):
+    """A time of day in the program's own timezone, without a UTC offset.
+
+    Django's parse_time (5.2) drops an offset silently, so 10:00+05:00 would
+    be stored as 10:00 local time. A time with an offset is rejected instead.
+    """
+
+    default_error_messages = {
+        "offset": "{field_name} has a UTC offset; send the program's local "
+        "time without one, such as 14:30.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and has_utc_offset(value):
+            self.fail("offset", field_name=self.field_name)
+        return super().to_internal_value(value)
+
+
+def has_utc_offset(value):
+    try:
+        return dt.time.fromisoformat(value.strip()).tzinfo is not None
+    except ValueError:
+        return False
 
 
 class ProgramRecordField(serializers.PrimaryKeyRelatedField):
@@ -66,7 +150,14 @@ class ProgramRecordField(serializers.PrimaryKeyRelatedField):
     default_error_messages = {
         "does_not_exist": "{model} #{pk_value} does not exist; send the id of "
         "one of your program's records.",
+        "invalid_id": "{message}",
     }
+
+    def to_internal_value(self, data):
+        record_id = parse_id(data)
+        if record_id is None:
+            self.fail("invalid_id", message=invalid_id_message(self.field_name))
+        return super().to_internal_value(record_id)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -81,8 +172,64 @@ class ProgramRecordField(serializers.PrimaryKeyRelatedField):
         super().fail(key, **kwargs)
 
 
-class ApiModelSerializer(serializers.ModelSerializer):
-    """A model serializer whose datetimes require a UTC offset.
+class RejectUnexpectedKeysMixin:
+    """Reject input keys that are not writable fields, instead of ignoring
+    them.
+
+    A client that sends `recorded_at` or misspells a field would otherwise
+    get a 201 for a record that differs from what it sent.
+    """
+
+    @property
+    def input_name(self):
+        """What the input describes, as messages name it: "this request"."""
+        return "this request"
+
+    def to_internal_value(self, data):
+        key_errors = self.unexpected_key_errors(data)
+        try:
+            validated = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if key_errors and isinstance(exc.detail, dict):
+                errors = {**exc.detail, **key_errors}
+                raise serializers.ValidationError(errors) from exc
+            raise
+        if key_errors:
+            raise serializers.ValidationError(key_errors)
+        return validated
+
+    def unexpected_key_errors(self, data):
+        if not isinstance(data, Mapping):
+            return {}
+        writable = [name for name, field in self.fields.items() if not field.read_only]
+        unexpected = [
+            key
+            for key in data.keys()
+            if key not in writable and key not in IGNORED_INPUT_KEYS
+        ]
+        errors = {}
+        for key in unexpected[:MAX_REPORTED_KEYS]:
+            if key in self.fields:
+                message = f"{key} is set by the server; remove it from the request."
+                code = "read_only"
+            else:
+                message = (
+                    f"{key} is not a field of {self.input_name}; remove it. "
+                    f"Fields you can send: {', '.join(writable)}."
+                )
+                code = "unknown_field"
+            errors[key] = [exceptions.ErrorDetail(message, code=code)]
+        return errors
+
+
+class ApiSerializer(RejectUnexpectedKeysMixin, serializers.Serializer):
+    """A serializer of an action's input, such as a withdrawal reason, that
+    rejects unexpected keys."""
+
+
+class ApiModelSerializer(RejectUnexpectedKeysMixin, serializers.ModelSerializer):
+    """A model serializer that rejects unexpected keys, whose datetimes
+    require a UTC offset and whose times of day must not carry one.
 
     Uniqueness is left to the services, which check it under a row lock and
     explain the conflict, so no validator of the model's unique constraints
@@ -92,7 +239,15 @@ class ApiModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: AwareDateTimeField,
+        models.TimeField: LocalTimeField,
     }
+
+    @property
+    def input_name(self):
+        """The model's name with its article: "a referral"."""
+        noun = self.Meta.model._meta.verbose_name
+        article = "an" if noun[0] in "aeiou" else "a"
+        return f"{article} {noun}"
 
     def get_validators(self):
         return []
@@ -102,7 +257,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
         return self.context["request"].user
 
 
-class WithdrawalSerializer(serializers.Serializer):
+class WithdrawalSerializer(ApiSerializer):
     """The reason for withdrawing a record entered in error."""
 
     reason = serializers.CharField(
@@ -114,38 +269,128 @@ class WithdrawalSerializer(serializers.Serializer):
     )
 
 
+# Query parameters
+#
+# Form fields of filter sets find the name of their query parameter in
+# `parameter`, which ApiFilterSet sets, so every message can name it.
+
+
+def parameter_error(message, code):
+    # translate_validation in django-filter applies `message % params`, so a
+    # message with a % in it (a URL-encoded +) must travel as a parameter.
+    return forms.ValidationError("%(message)s", code=code, params={"message": message})
+
+
 class AwareIsoDateTimeFormField(IsoDateTimeField):
-    """A query parameter with an ISO-8601 instant that carries its offset."""
+    """A query parameter with an ISO-8601 instant that carries its offset,
+    in the years FIRST_QUERY_YEAR to LAST_QUERY_YEAR."""
+
+    parameter = "This time"
 
     def to_python(self, value):
-        if isinstance(value, str):
+        if value in self.empty_values:
+            return None
+        try:
             parsed = parse_datetime(value.strip())
-            if parsed is not None and timezone.is_naive(parsed):
-                # Passed as a parameter, because the message contains a %.
-                raise forms.ValidationError(
-                    "%(message)s",
-                    code="naive_datetime",
-                    params={
-                        "message": naive_datetime_message("This time")
-                        + " In a URL, write a + in the offset as %2B."
-                    },
-                )
-        return super().to_python(value)
+        except ValueError:
+            # A well-formed but impossible date, such as 30 February.
+            parsed = None
+        if parsed is None:
+            raise parameter_error(
+                f"{self.parameter} is not a valid ISO-8601 time; send one with "
+                f"its UTC offset, such as {EXAMPLE_AWARE_DATETIME}, and write "
+                "the + of an offset as %2B in a URL.",
+                "invalid",
+            )
+        if timezone.is_naive(parsed):
+            raise parameter_error(
+                naive_datetime_message(self.parameter)
+                + " In a URL, write a + in the offset as %2B.",
+                "naive_datetime",
+            )
+        if not FIRST_QUERY_YEAR <= parsed.year <= LAST_QUERY_YEAR:
+            raise parameter_error(
+                f"{self.parameter} must fall in the years {FIRST_QUERY_YEAR} to "
+                f"{LAST_QUERY_YEAR}; check the year.",
+                "out_of_range",
+            )
+        return parsed
 
 
 class AwareIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = AwareIsoDateTimeFormField
 
 
+class IdFormField(forms.Field):
+    """A query parameter with a record id."""
+
+    parameter = "This id"
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        record_id = parse_id(value)
+        if record_id is None:
+            raise parameter_error(invalid_id_message(self.parameter), "invalid_id")
+        return record_id
+
+
 @extend_schema_field(OpenApiTypes.INT)
-class IdFilter(filters.NumberFilter):
+class IdFilter(filters.Filter):
     """Rows whose related record has this id.
 
     The id is not looked up, so another program's id gives an empty list,
     the same as an id that does not exist.
     """
 
-    field_class = forms.IntegerField
+    field_class = IdFormField
+
+
+class BooleanFormField(forms.Field):
+    """A query parameter that is true or false, or 1 or 0."""
+
+    parameter = "This value"
+    widget = forms.TextInput
+    values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.values[value.lower()]
+        except KeyError:
+            raise parameter_error(
+                f"{self.parameter} must be true or false.", "invalid_boolean"
+            ) from None
+
+
+class BooleanFilter(filters.BooleanFilter):
+    """A true or false filter that rejects any other value.
+
+    django-filter's own reads a value it does not know as absent, so a
+    misspelled value returned every row.
+    """
+
+    field_class = BooleanFormField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+class ApiFilterSet(filters.FilterSet):
+    """A filter set whose error messages name the query parameter at fault."""
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        for name, field in form_class.base_fields.items():
+            field.parameter = name
+            if isinstance(field, forms.ChoiceField):
+                allowed = ", ".join(str(value) for value, _ in field.choices if value)
+                field.error_messages["invalid_choice"] = (
+                    f"{name} must be one of: {allowed}."
+                )
+        return form_class
 
 
 # Views
@@ -185,6 +430,25 @@ class ProgramScopedViewSet(
         if self.action == "retrieve" and self.retrieve_related:
             queryset = queryset.select_related(*self.retrieve_related)
         return queryset
+
+    def get_object(self):
+        """Return the addressed record of the program, or raise NotFound.
+
+        The message is the same for another program's record as for one that
+        does not exist, and names no model class.
+        """
+        try:
+            return super().get_object()
+        except Http404:
+            record_id = parse_id(
+                self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            )
+            if record_id is None:
+                raise exceptions.NotFound() from None
+            noun = self.queryset.model._meta.verbose_name.capitalize()
+            raise exceptions.NotFound(
+                f"{noun} #{record_id} was not found in your program; check the id."
+            ) from None
 
     def audited_member(self, record):
         return record.member
@@ -241,6 +505,26 @@ class ClinicalRecordViewSet(mixins.CreateModelMixin, ProgramScopedViewSet):
         data.is_valid(raise_exception=True)
         record = service(record, **data.validated_data, by=self.request.user)
         return Response(self.get_serializer(record).data)
+
+
+# Tokens
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token.
+
+    One client address may try 10 times a minute, which slows password
+    guessing. Further tries within that minute return 429.
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+    parser_classes = [parsers.FormParser, parsers.MultiPartParser, ApiJSONParser]
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(
+            wait, detail="Too many token requests from this address."
+        )
 
 
 # Programs
@@ -307,7 +591,7 @@ class MemberSerializer(ApiModelSerializer):
         )
 
 
-class MemberFilter(filters.FilterSet):
+class MemberFilter(ApiFilterSet):
     plan_member_id = filters.CharFilter(help_text="The health plan member ID.")
 
     class Meta:

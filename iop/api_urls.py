@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from deadlines.api import AlertViewSet, DeadlineViewSet
@@ -9,7 +9,15 @@ from incidents.api import IncidentViewSet
 from referrals.api import AdmissionViewSet, EvaluationViewSet, ReferralViewSet
 from treatment.api import TeamMemberViewSet
 
-from .api import MemberViewSet, ProgramViewSet
+from .api import MemberViewSet, ProgramViewSet, TokenView
+
+
+def not_found(request):
+    return JsonResponse(
+        {"detail": "Not found; the API's resources are listed at /api/."},
+        status=404,
+    )
+
 
 router = DefaultRouter()
 router.register("programs", ProgramViewSet, basename="api-program")
@@ -29,6 +37,10 @@ urlpatterns = [
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
     ),
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
+    # Any other address under /api/ gets a JSON 404, not the HTML page. Only
+    # paths ending in a slash match, so Django still redirects /api/members
+    # to /api/members/.
+    re_path(r"^.*/$", not_found, name="api-not-found"),
 ]

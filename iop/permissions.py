@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .choices import CLINICAL_ROLES
+from .choices import CLINICAL_ROLES, Role
 
 
 def staff_of(user):
@@ -10,6 +10,18 @@ def staff_of(user):
     if not user or not user.is_authenticated:
         return None
     return getattr(user, "staff", None)
+
+
+def read_only_role_message(role, allowed):
+    """Explain that `role` may read a resource that only `allowed` roles
+    write."""
+    writers = [Role(value).label.lower() for value in Role.values if value in allowed]
+    if len(writers) > 1:
+        writers = [", ".join(writers[:-1]), writers[-1]]
+    return (
+        f"Your role ({Role(role).label}) may view these records but not record "
+        f"them; ask a {' or '.join(writers)} to record them."
+    )
 
 
 class IsProgramStaff(BasePermission):
@@ -27,4 +39,9 @@ class IsProgramStaff(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         allowed = getattr(view, "write_roles", CLINICAL_ROLES)
-        return staff.role in allowed
+        if staff.role in allowed:
+            return True
+        # DRF creates the permission per request, so the message set here
+        # applies to this request only.
+        self.message = read_only_role_message(staff.role, allowed)
+        return False

@@ -146,6 +146,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["iop.permissions.IsProgramStaff"],
+    "DEFAULT_PARSER_CLASSES": [
+        "iop.api_errors.ApiJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # The token endpoint allows this many tries per client address, which
+    # slows password guessing. Counts live in the default cache.
+    "DEFAULT_THROTTLE_RATES": {"token": "10/minute"},
+    # How many reverse proxies in front of the app append to X-Forwarded-For;
+    # throttling reads the client address that far from the end. With 0 the
+    # header is ignored, because a client can write any address into it.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,

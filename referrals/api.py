@@ -5,7 +5,9 @@ from django_filters import rest_framework as filters
 from iop.api import (
     RECORDING_FIELDS,
     WITHDRAWAL_FIELDS,
+    ApiFilterSet,
     ApiModelSerializer,
+    BooleanFilter,
     ClinicalRecordViewSet,
     IdFilter,
     ProgramRecordField,
@@ -55,7 +57,7 @@ class ReferralSerializer(ApiModelSerializer):
         )
 
 
-class ReferralFilter(filters.FilterSet):
+class ReferralFilter(ApiFilterSet):
     member = IdFilter(help_text="Only this member's referrals.")
     kind = filters.ChoiceFilter(choices=ReferralKind.choices)
 
@@ -107,7 +109,7 @@ class EvaluationSerializer(ApiModelSerializer):
         )
 
 
-class EvaluationFilter(filters.FilterSet):
+class EvaluationFilter(ApiFilterSet):
     member = IdFilter(help_text="Only this member's evaluations.")
     referral = IdFilter(help_text="Only this referral's evaluations.")
     outcome = filters.ChoiceFilter(choices=EvaluationOutcome.choices)
@@ -163,9 +165,9 @@ class AdmissionSerializer(ApiModelSerializer):
         )
 
 
-class AdmissionFilter(filters.FilterSet):
+class AdmissionFilter(ApiFilterSet):
     member = IdFilter(help_text="Only this member's admissions.")
-    is_open = filters.BooleanFilter(
+    is_open = BooleanFilter(
         field_name="closed_at",
         lookup_expr="isnull",
         help_text="true: only admissions not yet closed by a discharge or "

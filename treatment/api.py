@@ -1,6 +1,5 @@
 """REST API for an admission's care team."""
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -8,7 +7,9 @@ from rest_framework.decorators import action
 from iop.api import (
     RECORDING_FIELDS,
     WITHDRAWAL_FIELDS,
+    ApiFilterSet,
     ApiModelSerializer,
+    ApiSerializer,
     AwareDateTimeField,
     ClinicalRecordViewSet,
     IdFilter,
@@ -69,7 +70,7 @@ class TeamMemberSerializer(ApiModelSerializer):
         )
 
 
-class EndAssignmentSerializer(serializers.Serializer):
+class EndAssignmentSerializer(ApiSerializer):
     """When and why a person left the care team."""
 
     ended_at = AwareDateTimeField()
@@ -82,7 +83,7 @@ class EndAssignmentSerializer(serializers.Serializer):
     )
 
 
-class TeamMemberFilter(filters.FilterSet):
+class TeamMemberFilter(ApiFilterSet):
     admission = IdFilter(help_text="Only this admission's care team.")
     member = IdFilter(help_text="Only this member's care teams.")
     staff = IdFilter(help_text="Only this staff member's assignments.")

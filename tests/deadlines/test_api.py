@@ -7,7 +7,7 @@ from deadlines.services import sweep
 from iop.models import AuditEntry
 from referrals.services import withdraw_referral
 
-from ..api_helpers import NOW, client_for, row_counts
+from ..api_helpers import NOW, client_for, error_codes, row_counts
 from ..factories import (
     MemberFactory,
     ProgramFactory,
@@ -146,12 +146,37 @@ def test_as_of_without_offset_is_rejected(api, deadlines):
     assert "as_of" in response.json()
 
 
+def test_impossible_as_of_is_rejected(api):
+    response = api.get("/api/deadlines/", {"as_of": "2026-02-30T00:00:00Z"})
+
+    assert response.status_code == 400
+    assert error_codes(response, "as_of") == ["invalid"]
+    assert response.json()["as_of"][0].startswith("as_of is not a valid ISO-8601 time")
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "1999-12-31T23:00Z"],
+)
+def test_as_of_outside_years_is_rejected(api, as_of):
+    response = api.get("/api/deadlines/", {"as_of": as_of})
+
+    assert response.status_code == 400
+    assert error_codes(response, "as_of") == ["out_of_range"]
+    assert response.json()["as_of"] == [
+        "as_of must fall in the years 2000 to 2100; check the year."
+    ]
+
+
 def test_unknown_state_is_rejected(api, deadlines):
     response = api.get("/api/deadlines/", {"state": "late"})
 
     assert response.status_code == 400
     assert list(response.json()) == ["state", "codes"]
     assert response.json()["codes"]["state"] == ["invalid_choice"]
+    assert response.json()["state"] == [
+        "state must be one of: open, due_soon, overdue, met, met_late, cancelled."
+    ]
 
 
 def test_unknown_rule_is_rejected(api, deadlines):

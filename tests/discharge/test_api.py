@@ -180,6 +180,30 @@ def test_monitoring_appointment_meets_deadline(api, discharged):
     assert deadline_of("aftercare_appointment", discharged.pk).met_at is None
 
 
+@pytest.mark.parametrize("scheduled_time", ["10:00+05:00", "10:00Z", "10:00:00-04:00"])
+def test_appointment_time_with_offset_is_rejected(api, discharged, scheduled_time):
+    payload = appointment_payload(discharged.pk, scheduled_time=scheduled_time)
+    before = row_counts()
+
+    response = api.post("/api/appointments/", payload, format="json")
+
+    assert_rejected(response, "scheduled_time", before)
+    assert error_codes(response, "scheduled_time") == ["offset"]
+    assert response.json()["scheduled_time"] == [
+        "scheduled_time has a UTC offset; send the program's local time without "
+        "one, such as 14:30."
+    ]
+
+
+def test_appointment_local_time_is_kept(api, discharged):
+    payload = appointment_payload(discharged.pk, scheduled_time="10:00")
+
+    response = api.post("/api/appointments/", payload, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["scheduled_time"] == "10:00:00"
+
+
 def test_appointment_for_nonexistent_discharge_is_rejected(api, discharged):
     before = row_counts()
 

@@ -110,6 +110,65 @@ def test_incident_with_naive_time_is_rejected(api, member):
     assert row_counts() == before
 
 
+def test_incident_reported_by_is_rejected(api, member, clinician):
+    payload = incident_payload(member, reported_by=clinician.user.pk)
+    before = row_counts()
+
+    response = api.post("/api/incidents/", payload, format="json")
+
+    assert response.status_code == 400
+    assert error_codes(response, "reported_by") == ["read_only"]
+    assert row_counts() == before
+
+
+def test_incident_description_over_limit_is_rejected(api, member):
+    payload = incident_payload(member, description="x" * 10_001)
+    before = row_counts()
+
+    response = api.post("/api/incidents/", payload, format="json")
+
+    assert response.status_code == 400
+    assert error_codes(response, "description") == ["max_length"]
+    assert response.json()["description"] == [
+        "description is longer than 10000 characters; shorten it to 10000 "
+        "characters or fewer."
+    ]
+    assert row_counts() == before
+
+
+def test_incident_description_at_limit_is_accepted(api, member):
+    payload = incident_payload(member, description="x" * 10_000)
+
+    response = api.post("/api/incidents/", payload, format="json")
+
+    assert response.status_code == 201
+
+
+def test_missing_incident_404_names_no_model(api):
+    response = api.get("/api/incidents/999999/")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "Adverse incident #999999 was not found in your program; "
+        "check the id."
+    }
+
+
+def test_report_to_plan_rejects_unknown_key(api, member, clinician):
+    incident = make_incident(member, occurred_at=NOW - 3 * HOUR, by=clinician)
+    before = row_counts()
+
+    response = api.post(
+        f"/api/incidents/{incident.pk}/report-to-plan/",
+        {"reported_to_plan_at": iso(NOW - HOUR), "reported_by": 1},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert error_codes(response, "reported_by") == ["unknown_field"]
+    assert row_counts() == before
+
+
 def test_report_to_plan_meets_deadline(api, member, clinician):
     incident = make_incident(member, occurred_at=NOW - 3 * HOUR, by=clinician)
 

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -32,6 +33,15 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture(autouse=True)
 def fixed_clock(time_machine):
     time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Clear throttle counts, so token tries of one test do not count in
+    another."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -85,6 +95,49 @@ def test_token_endpoint_issues_token(clinician):
     assert response.json()["token"]
 
 
+def wrong_password(staff):
+    return {"username": staff.user.username, "password": "wrong-password"}
+
+
+def test_token_endpoint_throttles_eleventh_try(clinician):
+    client = APIClient()
+
+    statuses = [
+        client.post("/api/token/", wrong_password(clinician)).status_code
+        for _ in range(11)
+    ]
+
+    assert statuses == [400] * 10 + [429]
+
+
+def test_token_throttle_message(clinician):
+    client = APIClient()
+    for _ in range(10):
+        client.post("/api/token/", wrong_password(clinician))
+
+    response = client.post("/api/token/", wrong_password(clinician))
+
+    assert response.json()["detail"].startswith(
+        "Too many token requests from this address."
+    )
+
+
+def test_token_throttle_ignores_forwarded_for(clinician):
+    client = APIClient()
+    for attempt in range(10):
+        client.post(
+            "/api/token/",
+            wrong_password(clinician),
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}",
+        )
+
+    response = client.post(
+        "/api/token/", wrong_password(clinician), HTTP_X_FORWARDED_FOR="198.51.100.99"
+    )
+
+    assert response.status_code == 429
+
+
 def test_unauthenticated_request_is_rejected(db):
     response = APIClient().get("/api/members/")
 
@@ -98,6 +151,9 @@ def test_user_without_staff_record_is_rejected(db):
     response = client.get("/api/members/")
 
     assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Sign in as an active staff member of a program."
+    }
 
 
 def test_inactive_staff_is_rejected(program):
@@ -143,6 +199,68 @@ def test_clinical_resources_list_and_retrieve(api, record_ids, resource):
     assert [row["id"] for row in listing.json()["results"]] == [record_ids[resource]]
     assert detail.status_code == 200
     assert detail.json()["recorded_by"] is not None
+
+
+# Request bodies and addresses
+
+
+@pytest.mark.parametrize("url", ["/api/members/", "/api/token/"])
+def test_deeply_nested_json_is_rejected(api, url):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = api.post(url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error")
+
+
+def test_unknown_api_path_is_json_404(api):
+    response = api.get("/api/colours/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "/api/" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "resource, parameter",
+    [
+        ("referrals", "member"),
+        ("team-members", "staff"),
+        ("discharges", "admission"),
+        ("alerts", "member"),
+        ("deadlines", "member"),
+    ],
+)
+def test_id_filter_beyond_bigint_is_rejected(api, resource, parameter):
+    response = api.get(f"/api/{resource}/", {parameter: str(2**63)})
+
+    assert response.status_code == 400
+    assert error_codes(response, parameter) == ["invalid_id"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.0", " 1", "1e3", "١"])
+def test_non_integer_id_filter_is_rejected(api, value):
+    response = api.get("/api/referrals/", {"member": value})
+
+    assert response.status_code == 400
+    assert error_codes(response, "member") == ["invalid_id"]
+
+
+def test_id_filter_message_names_parameter(api):
+    response = api.get("/api/referrals/", {"member": "1.5"})
+
+    assert response.json()["member"] == [
+        "member must be a whole number id from 1 to 9223372036854775807; send "
+        "the record's id, such as 42, without a decimal point, quotes or spaces."
+    ]
+
+
+def test_largest_id_filter_is_accepted(api):
+    response = api.get("/api/referrals/", {"member": str(2**63 - 1)})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
 
 
 # Programs
@@ -198,6 +316,27 @@ def test_member_with_duplicate_plan_id_is_rejected(api, member):
 
     assert response.status_code == 400
     assert error_codes(response, "plan_member_id") == ["duplicate"]
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("id", 7),
+        ("program", 1),
+        ("recorded_at", "2026-03-01T09:00:00Z"),
+        ("recorded_by", 1),
+    ],
+)
+def test_member_server_set_field_is_rejected(api, field, value):
+    before = row_counts()
+
+    response = api.post(
+        "/api/members/", member_payload(**{field: value}), format="json"
+    )
+
+    assert response.status_code == 400
+    assert error_codes(response, field) == ["read_only"]
     assert row_counts() == before
 
 

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -6,7 +7,7 @@ from django.db import connections
 
 from deadlines.models import Deadline
 from iop.choices import Discipline, Role
-from referrals.models import Admission, Evaluation, Referral
+from referrals.models import Admission, Evaluation
 
 from ..api_helpers import NOW, client_for, error_codes, iso, row_counts
 from ..factories import (
@@ -71,19 +72,100 @@ def test_referral_post_opens_evaluation_deadline(api, member):
     assert deadline.met_at is None
 
 
-def test_referral_post_ignores_recorded_fields(api, member, clinician, nurse):
+def test_referral_post_rejects_server_set_fields(api, member, nurse):
     payload = referral_payload(
         member, recorded_at=iso(NOW - 100 * HOUR), recorded_by=nurse.user.pk
     )
+    before = row_counts()
 
     response = api.post("/api/referrals/", payload, format="json")
 
-    body = response.json()
-    assert body["recorded_at"] == "2026-03-10T15:00:00Z"
-    assert body["recorded_by"] == clinician.user.pk
-    referral = Referral.objects.get(pk=body["id"])
-    assert referral.recorded_at == NOW
-    assert referral.recorded_by == clinician.user
+    assert_rejected(response, "recorded_at", before)
+    assert error_codes(response, "recorded_at") == ["read_only"]
+    assert error_codes(response, "recorded_by") == ["read_only"]
+    assert response.json()["recorded_at"] == [
+        "recorded_at is set by the server; remove it from the request."
+    ]
+
+
+def test_referral_post_rejects_unknown_key(api, member):
+    before = row_counts()
+
+    response = api.post(
+        "/api/referrals/", referral_payload(member, colour="red"), format="json"
+    )
+
+    assert_rejected(response, "colour", before)
+    assert error_codes(response, "colour") == ["unknown_field"]
+    assert response.json()["colour"] == [
+        "colour is not a field of a referral; remove it. Fields you can send: "
+        "member, source, kind, plan_product, received_at."
+    ]
+
+
+@pytest.mark.parametrize("field", ["member", "program", "recorded_by"])
+def test_evaluation_server_set_field_is_rejected(api, referral, clinician, field):
+    payload = {
+        "referral": referral.pk,
+        "completed_at": iso(NOW - HOUR),
+        "evaluated_by": clinician.pk,
+        "outcome": "admit",
+        field: 1,
+    }
+    before = row_counts()
+
+    response = api.post("/api/evaluations/", payload, format="json")
+
+    assert_rejected(response, field, before)
+    assert error_codes(response, field) == ["read_only"]
+
+
+def test_admission_closed_at_is_rejected(api, evaluation):
+    payload = {
+        "evaluation": evaluation.pk,
+        "admitted_at": iso(NOW - HOUR),
+        "closed_at": iso(NOW),
+    }
+    before = row_counts()
+
+    response = api.post("/api/admissions/", payload, format="json")
+
+    assert_rejected(response, "closed_at", before)
+    assert error_codes(response, "closed_at") == ["read_only"]
+
+
+@pytest.mark.parametrize("value", [1.9, 2.0, " 1 ", "1.0", "+1", True, 0, -1, 2**63])
+def test_non_integer_member_id_is_rejected(api, member, value):
+    payload = {**referral_payload(member), "member": value}
+    before = row_counts()
+
+    response = api.post("/api/referrals/", payload, format="json")
+
+    assert_rejected(response, "member", before)
+    assert error_codes(response, "member") == ["invalid_id"]
+
+
+def test_member_id_1e400_is_rejected(api, member):
+    body = json.dumps(referral_payload(member)).replace(
+        f'"member": {member.pk}', '"member": 1e400'
+    )
+    before = row_counts()
+
+    response = api.post("/api/referrals/", body, content_type="application/json")
+
+    assert_rejected(response, "member", before)
+    assert response.json()["member"][0].startswith(
+        "member must be a whole number id from 1 to 9223372036854775807"
+    )
+
+
+def test_member_id_digit_string_is_accepted(api, member):
+    payload = {**referral_payload(member), "member": str(member.pk)}
+
+    response = api.post("/api/referrals/", payload)
+
+    assert response.status_code == 201
+    assert response.json()["member"] == member.pk
 
 
 def test_evaluation_post_meets_referral_deadline(api, referral, clinician):
@@ -189,9 +271,9 @@ def test_other_programs_evaluation_looks_nonexistent(api):
 
 
 def test_second_open_admission_is_rejected(api, member, clinician):
+    referral = make_referral(member, received_at=NOW - 13 * HOUR, by=clinician)
+    evaluation = make_evaluation(referral, completed_at=NOW - 12 * HOUR, by=clinician)
     admit(member, at=NOW - 10 * HOUR, by=clinician)
-    referral = make_referral(member, received_at=NOW - 3 * HOUR, by=clinician)
-    evaluation = make_evaluation(referral, completed_at=NOW - 2 * HOUR, by=clinician)
     before = row_counts()
 
     response = api.post(
@@ -339,6 +421,19 @@ def test_qm_cannot_post_referral(program, member):
     assert row_counts() == before
 
 
+def test_qm_write_rejection_names_role(qm, member):
+    response = client_for(qm).post(
+        "/api/referrals/", referral_payload(member), format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Your role (Quality management) may view these records but "
+        "not record them; ask a clinician, psychiatrist or program director to "
+        "record them."
+    }
+
+
 def test_other_programs_referral_is_invisible(api):
     other_staff = StaffFactory(program=ProgramFactory())
     hidden = make_referral(
@@ -380,6 +475,19 @@ def test_referral_withdrawal_requires_reason(api, referral):
 
     assert_rejected(missing, "reason", before)
     assert_rejected(blank, "reason", before)
+
+
+def test_referral_withdrawal_rejects_unknown_key(api, referral):
+    before = row_counts()
+
+    response = api.post(
+        f"/api/referrals/{referral.pk}/withdraw/",
+        {"reason": "Duplicate entry", "withdrawn_by": 1},
+        format="json",
+    )
+
+    assert_rejected(response, "withdrawn_by", before)
+    assert error_codes(response, "withdrawn_by") == ["unknown_field"]
 
 
 def test_referral_withdrawal_cancels_its_deadline(api, referral):
@@ -460,6 +568,29 @@ def test_evaluation_list_filters_by_member(api, evaluation, clinician):
 
     assert [row["id"] for row in response.json()["results"]] == [evaluation.pk]
     assert Evaluation.objects.count() == 2
+
+
+def test_is_open_filter_rejects_unknown_value(api):
+    response = api.get("/api/admissions/", {"is_open": "maybe"})
+
+    assert response.status_code == 400
+    assert error_codes(response, "is_open") == ["invalid_boolean"]
+    assert response.json()["is_open"] == ["is_open must be true or false."]
+
+
+def test_is_open_false_keeps_closed_admissions(api, evaluation, clinician):
+    admission = make_admission(evaluation, admitted_at=NOW - 3 * HOUR, by=clinician)
+    api.post(
+        f"/api/admissions/{admission.pk}/withdraw/",
+        {"reason": "Entered twice"},
+        format="json",
+    )
+
+    closed = api.get("/api/admissions/", {"is_open": "false"})
+    still_open = api.get("/api/admissions/", {"is_open": "true"})
+
+    assert [row["id"] for row in closed.json()["results"]] == [admission.pk]
+    assert still_open.json()["results"] == []
 
 
 def test_serializer_errors_carry_codes(api):

@@ -5,7 +5,7 @@ import pytest
 from deadlines.models import Deadline
 from treatment.models import CareTeamAssignment
 
-from ..api_helpers import NOW, client_for, iso, row_counts
+from ..api_helpers import NOW, client_for, error_codes, iso, row_counts
 from ..factories import MemberFactory, ProgramFactory, StaffFactory, admit, assign
 
 HOUR = dt.timedelta(hours=1)
@@ -106,6 +106,20 @@ def test_other_programs_staff_is_rejected(api, admission):
     assert row_counts() == before
 
 
+@pytest.mark.parametrize(
+    "field, value", [("discipline", "psychiatry"), ("is_independently_licensed", True)]
+)
+def test_team_member_copied_field_is_rejected(api, admission, nurse, field, value):
+    payload = {**assignment_payload(admission, nurse, NOW - HOUR), field: value}
+    before = row_counts()
+
+    response = api.post("/api/team-members/", payload, format="json")
+
+    assert response.status_code == 400
+    assert error_codes(response, field) == ["read_only"]
+    assert row_counts() == before
+
+
 def test_end_keeps_met_team_deadline(api, admission, clinician, nurse):
     assign(admission, clinician, at=NOW - 5 * HOUR, by=clinician)
     nurse_assignment = assign(admission, nurse, at=NOW - 4 * HOUR, by=clinician)
@@ -134,6 +148,25 @@ def test_end_requires_reason(api, admission, clinician):
 
     assert response.status_code == 400
     assert "reason" in response.json()
+    assert row_counts() == before
+
+
+def test_end_rejects_unknown_key(api, admission, clinician):
+    assignment = assign(admission, clinician, at=NOW - 5 * HOUR, by=clinician)
+    before = row_counts()
+
+    response = api.post(
+        f"/api/team-members/{assignment.pk}/end/",
+        {"ended_at": iso(NOW - HOUR), "reason": "Shift change", "end_reason": "x"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert error_codes(response, "end_reason") == ["unknown_field"]
+    assert response.json()["end_reason"] == [
+        "end_reason is not a field of this request; remove it. Fields you can "
+        "send: ended_at, reason."
+    ]
     assert row_counts() == before
 
 
