@@ -101,11 +101,18 @@ class DeadlineFilter(ApiFilterSet):
         fields = ["member", "rule", "state", "as_of"]
 
     def filter_queryset(self, queryset):
-        self.as_of = self.form.cleaned_data.get("as_of") or timezone.now()
-        return super().filter_queryset(with_state(queryset, self.as_of))
+        given_as_of = self.form.cleaned_data.get("as_of")
+        self.as_of = given_as_of or timezone.now()
+        # A given as_of asks what the deadlines looked like then: rows not yet
+        # started are left out, and later meetings or cancellations ignored.
+        self.historical = given_as_of is not None
+        if self.historical:
+            queryset = queryset.filter(started_at__lte=self.as_of)
+        queryset = with_state(queryset, self.as_of, historical=self.historical)
+        return super().filter_queryset(queryset)
 
     def filter_by_state(self, queryset, name, value):
-        return filter_state(queryset, value, self.as_of)
+        return filter_state(queryset, value, self.as_of, historical=self.historical)
 
     def keep_all(self, queryset, name, value):
         return queryset

@@ -139,6 +139,25 @@ def test_as_of_moves_states(api, deadlines):
     assert response.json()["results"][0]["state"] == "overdue"
 
 
+def test_past_as_of_ignores_later_meeting(api, deadlines):
+    met_late = deadlines["met_late"]
+
+    response = api.get(
+        "/api/deadlines/",
+        {"as_of": "2026-03-08T12:00:00-04:00", "member": met_late.member_id},
+    )
+
+    states = {row["subject_id"]: row["state"] for row in response.json()["results"]}
+    assert states[met_late.pk] == "overdue"
+
+
+def test_past_as_of_leaves_out_later_deadlines(api, deadlines):
+    response = api.get("/api/deadlines/", {"as_of": "2026-03-05T12:00:00-05:00"})
+
+    subjects = [row["subject_id"] for row in response.json()["results"]]
+    assert subjects == [deadlines["met_late"].pk]
+
+
 def test_as_of_without_offset_is_rejected(api, deadlines):
     response = api.get("/api/deadlines/", {"as_of": "2026-03-13T12:00:00"})
 
