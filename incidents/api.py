@@ -21,11 +21,12 @@ from iop.models import Member
 
 from .choices import IncidentKind
 from .models import AdverseIncident
-from .services import record_incident, report_incident_to_plan, withdraw_incident
-
-# Caps an incident description, so that one request cannot store megabytes
-# of free text.
-MAX_DESCRIPTION_LENGTH = 10_000
+from .services import (
+    MAX_DESCRIPTION_LENGTH,
+    record_incident,
+    report_incident_to_plan,
+    withdraw_incident,
+)
 
 
 class IncidentSerializer(ApiModelSerializer):

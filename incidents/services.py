@@ -14,6 +14,10 @@ from iop.validation import require_not_before, require_not_future, require_reaso
 from .choices import IncidentKind
 from .models import AdverseIncident
 
+# Caps an incident description, so that one request cannot store megabytes
+# of free text.
+MAX_DESCRIPTION_LENGTH = 10_000
+
 
 def record_incident(
     member,
@@ -44,6 +48,14 @@ def record_incident(
             "invalid_choice",
             f"Incident kind {kind!r} is not known; choose one of "
             f"{', '.join(IncidentKind.values)}.",
+        )
+    description = description or ""
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ServiceError(
+            "description",
+            "too_long",
+            f"Description is {len(description):,} characters long; shorten it "
+            f"to {MAX_DESCRIPTION_LENGTH:,} or fewer.",
         )
     require_not_future("occurred_at", occurred_at, as_of, "Occurred time", tz)
     require_not_future("discovered_at", discovered_at, as_of, "Discovered time", tz)
@@ -79,7 +91,7 @@ def record_incident(
             kind=kind,
             occurred_at=occurred_at,
             discovered_at=discovered_at,
-            description=description or "",
+            description=description,
             recorded_at=as_of,
             recorded_by=by,
         )

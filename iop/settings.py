@@ -109,6 +109,10 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache: API throttling counts live here. Local memory is per process, so
+# production with several web workers sets CACHE_URL to Redis to share them.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # Authentication
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

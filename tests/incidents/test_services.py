@@ -273,3 +273,21 @@ def test_identical_incident_is_rejected_as_duplicate(member, clinician):
 
     assert raised.value.field == "occurred_at"
     assert raised.value.code == "duplicate"
+
+
+def test_overlong_description_is_rejected(member, clinician):
+    occurred_at = dt.datetime(2026, 1, 12, 10, tzinfo=dt.UTC)
+
+    with pytest.raises(ServiceError) as raised:
+        record_incident(
+            member,
+            kind="elopement",
+            occurred_at=occurred_at,
+            discovered_at=occurred_at,
+            description="x" * 10_001,
+            by=clinician.user,
+            as_of=occurred_at,
+        )
+
+    assert raised.value.field == "description"
+    assert raised.value.code == "too_long"
