@@ -172,6 +172,9 @@ def withdraw_discharge(discharge, *, reason, by, as_of=None):
                     f"Discharge #{discharge.pk} is already withdrawn.",
                 )
             mark_withdrawn(discharge, reason=reason, by=by, as_of=as_of)
+            # NOTE: a care-team deadline this discharge cancelled (stay ended
+            # before the team was due) stays cancelled although the stay goes
+            # on; reopening it needs the cancellation's cause on the deadline.
             Admission.objects.filter(pk=discharge.admission_id).update(closed_at=None)
             void_deadlines(
                 discharge, reason=f"Discharge withdrawn: {reason}", actor=by, at=as_of
