@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from deadlines.services import deadline_for
 from iop.choices import CLINICAL_ROLES
 from iop.forms import call_service
 from iop.validation import format_local
@@ -56,7 +57,11 @@ def record_appointment(request, pk):
             ),
         )
         if appointment is not None:
-            messages.success(request, "Appointment recorded.")
+            late_message = _late_appointment_message(discharge, appointment)
+            if late_message:
+                messages.warning(request, late_message)
+            else:
+                messages.success(request, "Appointment recorded.")
             return redirect(discharge.member)
     return render(
         request,
@@ -68,6 +73,26 @@ def record_appointment(request, pk):
             "intro": _window_sentence(discharge),
             "submit_label": "Record appointment",
         },
+    )
+
+
+def _late_appointment_message(discharge, appointment):
+    """Return a warning when `appointment` is dated after its rule's window
+    and the rule's deadline is still open, else None.
+
+    The service keeps a late appointment but meets no deadline with it, so
+    the warning tells the clinician that another one is still needed.
+    """
+    window_end = services.appointment_window_end(discharge, appointment.kind)
+    if window_end is None or appointment.scheduled_on <= window_end:
+        return None
+    deadline = deadline_for(services.APPOINTMENT_RULES[appointment.kind], discharge)
+    if deadline.met_at is not None or deadline.cancelled_at is not None:
+        return None
+    return (
+        f"Appointment recorded, but it is dated after {window_end:%-d %B %Y}, so "
+        f"it does not meet the {deadline.length}-day rule; record one dated no "
+        f"later than {window_end:%-d %B %Y} as well."
     )
 
 

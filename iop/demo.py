@@ -84,7 +84,11 @@ LOGINS = [
     ("clinician", "Clinician (LICSW): records referrals through discharge"),
     ("psychiatrist", "Psychiatrist (MD)"),
     ("director", "Program director: the dashboard; alert emails go to this login"),
-    ("qm", "Quality management: read-only"),
+    (
+        "qm",
+        "Quality management: views all records; records, reports and "
+        "withdraws incidents",
+    ),
     ("admin", "Administrator and Django superuser (/admin/)"),
 ]
 

@@ -7,7 +7,9 @@ from django import forms
 from django.forms.utils import pretty_name
 from django.utils import timezone
 
+from .choices import CLINICAL_ROLES
 from .errors import ServiceError
+from .models import StaffMember
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME_LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -75,19 +77,54 @@ class ProgramDateTimeField(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
+def _default_error_messages(field):
+    """Return Django's error messages for `field`'s class, before any that the
+    field itself was given."""
+    messages = {}
+    for cls in reversed(type(field).__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+def _field_messages(label, field):
+    """Return messages for `field` that name it and say how to fix the value.
+
+    Django's own messages ("This field is required.", "Select a valid
+    choice. ...") name no field, so they are unclear in the error summary.
+    """
+    is_choice = isinstance(field, forms.ChoiceField)
+    messages = {
+        "required": f"{label} is missing; {'choose' if is_choice else 'enter'} it."
+    }
+    if is_choice:
+        messages["invalid_choice"] = (
+            f"{label} is not one of the listed options; choose one of them."
+        )
+    if getattr(field, "max_length", None) is not None:
+        # CharField checks the length with MaxLengthValidator, whose message
+        # Field.run_validators replaces with the field's "max_length" one.
+        messages["max_length"] = (
+            f"{label} is too long (%(show_value)d characters); shorten it to "
+            "%(limit_value)d or fewer."
+        )
+    return messages
+
+
 class PageForm(forms.Form):
-    """A form of the pages: required-field messages name the field, and a
-    ServiceError from the service is shown where it belongs."""
+    """A form of the pages: its error messages name the field, and a
+    ServiceError from the service is shown where it belongs.
+
+    A message that a field sets itself through `error_messages` is kept.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        default_message = forms.Field.default_error_messages["required"]
         for name, field in self.fields.items():
-            if field.error_messages["required"] != default_message:
-                continue
+            defaults = _default_error_messages(field)
             label = field.label or pretty_name(name)
-            verb = "choose" if isinstance(field, forms.ChoiceField) else "enter"
-            field.error_messages["required"] = f"{label} is missing; {verb} it."
+            for code, message in _field_messages(label, field).items():
+                if field.error_messages.get(code) == defaults.get(code):
+                    field.error_messages[code] = message
 
     def add_service_error(self, error):
         """Show a ServiceError at its field, or above the form if the field is
@@ -129,6 +166,14 @@ def call_service(form, action):
     except ServiceError as error:
         form.add_service_error(error)
         return None
+
+
+def clinical_staff(program):
+    """Return the program's active staff who may enter clinical records, for
+    pickers such as the care team and "Evaluated by"."""
+    return StaffMember.objects.filter(
+        program=program, is_active=True, role__in=CLINICAL_ROLES
+    ).select_related("user")
 
 
 class WithdrawForm(PageForm):

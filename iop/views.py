@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.utils import timezone
 
+from discharge.choices import NO_AFTERCARE_DISPOSITIONS
+
 from . import selectors, services
 from .audit import record_audit
 from .choices import CLINICAL_ROLES, Role
@@ -79,8 +81,13 @@ def get_program_object(request, model, pk, *related):
 def withdraw_page(request, record, withdraw, *, title):
     """Ask for a reason and withdraw `record` with the service `withdraw`.
 
-    Shared by every app's withdrawal page. Redirects to the member page.
+    Shared by every app's withdrawal page. Redirects to the member page, at
+    once if the record is already withdrawn.
     """
+    if record.is_withdrawn:
+        messages.info(request, f"{title} #{record.pk} is already withdrawn.")
+        return redirect("member-detail", record.member_id)
+
     form = WithdrawForm(request.POST or None)
     if request.method == "POST":
         done = call_service(
@@ -119,8 +126,11 @@ def member_list(request):
     """List the program's members with their stage and open deadlines."""
     query = request.GET.get("q", "").strip()
     as_of = timezone.now()
+    # The list shows names as "Last, First", so a comma separates words as a
+    # space does, and a name copied from the list finds that member.
+    words = query.replace(",", " ")
     members = selectors.with_stage_and_deadlines(
-        selectors.search_members(request.staff.program, query), as_of
+        selectors.search_members(request.staff.program, words), as_of
     )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     for member in page:
@@ -174,6 +184,7 @@ def member_detail(request, pk):
             "member": member,
             "stay": stay,
             "can_record_clinical": request.staff.role in CLINICAL_ROLES,
+            "no_aftercare_dispositions": NO_AFTERCARE_DISPOSITIONS,
             "as_of": as_of,
         },
     )

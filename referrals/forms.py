@@ -2,7 +2,7 @@
 
 from django import forms
 
-from iop.forms import ProgramDateTimeField, ProgramForm
+from iop.forms import ProgramDateTimeField, ProgramForm, clinical_staff
 from iop.models import StaffMember
 
 from .choices import EvaluationOutcome, PlanProduct, ReferralKind, ReferralSource
@@ -36,9 +36,7 @@ class EvaluationForm(ProgramForm):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, program=program, **kwargs)
-        self.fields["evaluated_by"].queryset = StaffMember.objects.filter(
-            program=program, is_active=True
-        ).select_related("user")
+        self.fields["evaluated_by"].queryset = clinical_staff(program)
 
 
 class AdmissionForm(ProgramForm):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from iop.forms import ProgramDateTimeField, ProgramForm
+from iop.forms import ProgramDateTimeField, ProgramForm, clinical_staff
 from iop.models import StaffMember
 
 
@@ -23,9 +23,7 @@ class TeamAssignmentForm(ProgramForm):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, program=program, **kwargs)
-        self.fields["staff"].queryset = StaffMember.objects.filter(
-            program=program, is_active=True
-        ).select_related("user")
+        self.fields["staff"].queryset = clinical_staff(program)
 
 
 class EndAssignmentForm(ProgramForm):

@@ -40,3 +40,27 @@ def duration(delta):
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{minutes} min"
+
+
+@register.simple_tag
+def error_summary(form):
+    """List the form's errors for the summary above it, field errors in field
+    order, each as a dict of `message`, `label` and `anchor`.
+
+    `label` names the field an error belongs to, or is empty when the
+    message already starts with that name or the error is not a field's.
+    `anchor` is the id of the input to jump to.
+    """
+    items = [
+        {"message": message, "label": "", "anchor": ""}
+        for message in form.non_field_errors()
+    ]
+    for field in form:
+        label = str(field.label)
+        anchor = f"{field.auto_id}_0" if field.use_fieldset else field.id_for_label
+        for message in field.errors:
+            named = str(message).lower().startswith(label.lower())
+            items.append(
+                {"message": message, "label": "" if named else label, "anchor": anchor}
+            )
+    return items

@@ -5,6 +5,7 @@ import time_machine
 from django.urls import reverse
 
 from deadlines.models import Deadline
+from discharge import services
 from discharge.models import Appointment, Discharge
 
 from ..factories import admit, discharge
@@ -126,3 +127,119 @@ def test_withdraw_discharge_reopens_the_admission(
 
     admission.refresh_from_db()
     assert admission.closed_at is None
+
+
+def recorded_messages(response):
+    return [
+        (message.level_tag, str(message)) for message in response.context["messages"]
+    ]
+
+
+def test_timely_appointment_reports_success(clinician_client, clinician, admission):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    response = clinician_client.post(
+        reverse("appointment-new", args=[left.pk]),
+        {"kind": "aftercare", "scheduled_on": "2026-03-17", "provider": "Clinic"},
+        follow=True,
+    )
+
+    assert recorded_messages(response) == [("success", "Appointment recorded.")]
+
+
+def test_aftercare_appointment_after_window_warns(
+    clinician_client, clinician, admission
+):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    response = clinician_client.post(
+        reverse("appointment-new", args=[left.pk]),
+        {"kind": "aftercare", "scheduled_on": "2026-03-18", "provider": "Clinic"},
+        follow=True,
+    )
+
+    assert Appointment.objects.count() == 1
+    assert recorded_messages(response) == [
+        (
+            "warning",
+            "Appointment recorded, but it is dated after 17 March 2026, so it does "
+            "not meet the 7-day rule; record one dated no later than 17 March 2026 "
+            "as well.",
+        )
+    ]
+
+
+def test_late_medication_appointment_names_14_days(
+    clinician_client, clinician, admission
+):
+    left = discharge(
+        admission, at=NOW - dt.timedelta(hours=2), by=clinician, on_medications=True
+    )
+
+    response = clinician_client.post(
+        reverse("appointment-new", args=[left.pk]),
+        {
+            "kind": "medication_monitoring",
+            "scheduled_on": "2026-03-25",
+            "provider": "Clinic",
+        },
+        follow=True,
+    )
+
+    [(level, text)] = recorded_messages(response)
+    assert level == "warning"
+    assert "does not meet the 14-day rule" in text
+    assert "no later than 24 March 2026" in text
+
+
+def test_late_appointment_after_timely_one_no_warning(
+    clinician_client, clinician, admission
+):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+    services.record_appointment(
+        left,
+        kind="aftercare",
+        scheduled_on=dt.date(2026, 3, 12),
+        provider="Clinic A",
+        by=clinician.user,
+    )
+
+    response = clinician_client.post(
+        reverse("appointment-new", args=[left.pk]),
+        {"kind": "aftercare", "scheduled_on": "2026-03-30", "provider": "Clinic B"},
+        follow=True,
+    )
+
+    assert recorded_messages(response) == [("success", "Appointment recorded.")]
+
+
+@pytest.mark.parametrize("disposition", ["death", "higher_level_of_care"])
+def test_no_appointment_link_without_aftercare(
+    clinician_client, clinician, admission, disposition
+):
+    left = discharge(
+        admission,
+        at=NOW - dt.timedelta(hours=2),
+        by=clinician,
+        disposition=disposition,
+    )
+
+    response = clinician_client.get(
+        reverse("member-detail", args=[admission.member_id])
+    )
+
+    content = response.content.decode()
+    assert reverse("appointment-new", args=[left.pk]) not in content
+    assert reverse("discharge-withdraw", args=[left.pk]) in content
+
+
+def test_appointment_link_after_planned_discharge(
+    clinician_client, clinician, admission
+):
+    left = discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    response = clinician_client.get(
+        reverse("member-detail", args=[admission.member_id])
+    )
+
+    assert reverse("appointment-new", args=[left.pk]) in response.content.decode()

@@ -4,7 +4,7 @@ import zoneinfo
 import pytest
 from django import forms
 
-from iop.forms import ProgramDateTimeField, ProgramForm
+from iop.forms import PageForm, ProgramDateTimeField, ProgramForm
 from iop.templatetags.pages import duration
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -100,3 +100,37 @@ def test_initial_value_is_now_in_program_time():
 )
 def test_duration_reads_as_words(delta, words):
     assert duration(delta) == words
+
+
+class ChoiceSampleForm(PageForm):
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")])
+    code = forms.CharField(max_length=5, required=False)
+    custom = forms.CharField(
+        max_length=5,
+        required=False,
+        error_messages={"max_length": "Custom is capped at 5."},
+    )
+
+
+def test_unknown_choice_message_names_field():
+    form = ChoiceSampleForm({"kind": "z"})
+
+    assert form.has_error("kind", "invalid_choice")
+    assert form.errors["kind"] == [
+        "Kind is not one of the listed options; choose one of them."
+    ]
+
+
+def test_too_long_message_gives_limit():
+    form = ChoiceSampleForm({"kind": "a", "code": "abcdefg"})
+
+    assert form.has_error("code", "max_length")
+    assert form.errors["code"] == [
+        "Code is too long (7 characters); shorten it to 5 or fewer."
+    ]
+
+
+def test_field_own_error_message_is_kept():
+    form = ChoiceSampleForm({"kind": "a", "custom": "abcdefg"})
+
+    assert form.errors["custom"] == ["Custom is capped at 5."]

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from iop import demo
 from iop.models import AuditEntry, Member
 
 from ..factories import (
@@ -306,3 +307,83 @@ def test_server_error_page_shows_reference_not_trace(
     assert "quote the reference" in content
     assert "boom" not in content
     assert "Traceback" not in content
+
+
+def test_member_list_zero_overdue_is_number(clinician_client, clinician):
+    MemberFactory(program=clinician.program, last_name="Calm")
+
+    response = clinician_client.get(reverse("member-list"))
+
+    content = response.content.decode()
+    assert '<span class="muted">0</span>' in content
+    assert ">None<" not in content
+
+
+def test_member_search_last_comma_first(clinician_client, clinician):
+    MemberFactory(program=clinician.program, first_name="Alder", last_name="Demo")
+    MemberFactory(program=clinician.program, first_name="Birch", last_name="Demo")
+
+    response = clinician_client.get(reverse("member-list"), {"q": "Demo, Alder"})
+
+    assert [m.first_name for m in response.context["page"]] == ["Alder"]
+
+
+def test_stage_headings_separate_label_and_time(clinician_client, clinician, member):
+    admission = admit(member, at=NOW - dt.timedelta(days=2), by=clinician)
+    discharge(admission, at=NOW - dt.timedelta(hours=2), by=clinician)
+
+    response = clinician_client.get(reverse("member-detail", args=[member.pk]))
+
+    content = response.content.decode()
+    assert 'Admission<span class="stage-time">, admitted 8 March 2026' in content
+    assert 'Discharge<span class="stage-time">, discharged 10 March 2026' in content
+
+
+def test_too_long_first_name_message(clinician_client):
+    response = clinician_client.post(
+        reverse("member-register"),
+        {
+            "first_name": "A" * 101,
+            "last_name": "Fakeperson",
+            "date_of_birth": "1990-01-01",
+            "plan_member_id": "TEST-3",
+        },
+    )
+
+    form = response.context["form"]
+    assert form.has_error("first_name", "max_length")
+    assert form.errors["first_name"] == [
+        "First name is too long (101 characters); shorten it to 100 or fewer."
+    ]
+    assert not Member.objects.exists()
+
+
+def test_error_summary_names_each_field(clinician_client):
+    response = clinician_client.post(
+        reverse("member-register"),
+        {
+            "first_name": "Testy",
+            "last_name": "",
+            "date_of_birth": "31/01/1990",
+            "plan_member_id": "TEST-4",
+        },
+    )
+
+    content = response.content.decode()
+    assert "There are 2 problems" in content
+    assert '<a href="#id_last_name">Last name is missing; enter it.</a>' in content
+    assert (
+        '<a href="#id_date_of_birth">Date of birth: Enter the date of birth, '
+        "such as 1990-01-31.</a>" in content
+    )
+
+
+def test_demo_qm_description_matches_rights(client, qm, member):
+    client.force_login(qm.user)
+
+    response = client.get(reverse("incident-new", args=[member.pk]))
+
+    purposes = dict(demo.LOGINS)
+    assert response.status_code == 200
+    assert "read-only" not in purposes["qm"]
+    assert "incidents" in purposes["qm"]

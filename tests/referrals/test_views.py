@@ -5,6 +5,8 @@ import time_machine
 from django.urls import reverse
 
 from deadlines.models import Deadline
+from iop.choices import Role
+from referrals import services
 from referrals.models import Admission, Evaluation, Referral
 
 from ..factories import (
@@ -284,3 +286,68 @@ def test_withdraw_referral_with_admission_shows_error_above_form(
     form = response.context["form"]
     assert form.non_field_errors().as_data()[0].code == "has_admission"
     assert "There is a problem" in response.content.decode()
+
+
+def test_evaluation_form_offers_clinical_staff(
+    clinician_client, clinician, psychiatrist, director, qm, member
+):
+    StaffFactory(program=clinician.program, role=Role.ADMINISTRATOR)
+    StaffFactory(program=clinician.program, is_active=False)
+    referral = make_referral(
+        member, received_at=NOW - dt.timedelta(hours=4), by=clinician
+    )
+
+    response = clinician_client.get(reverse("evaluation-new", args=[referral.pk]))
+
+    offered = set(response.context["form"].fields["evaluated_by"].queryset)
+    assert offered == {clinician, psychiatrist, director}
+
+
+def test_evaluation_by_qm_staff_rejected(clinician_client, clinician, qm, member):
+    referral = make_referral(
+        member, received_at=NOW - dt.timedelta(hours=4), by=clinician
+    )
+
+    response = clinician_client.post(
+        reverse("evaluation-new", args=[referral.pk]),
+        {"completed_at": "2026-03-10T10:00", "evaluated_by": qm.pk, "outcome": "admit"},
+    )
+
+    assert response.context["form"].has_error("evaluated_by", "invalid_choice")
+    assert not Evaluation.objects.exists()
+
+
+def test_withdrawn_referral_page_redirects(clinician_client, clinician, member):
+    referral = make_referral(
+        member, received_at=NOW - dt.timedelta(hours=4), by=clinician
+    )
+    services.withdraw_referral(referral, reason="Wrong member", by=clinician.user)
+
+    response = clinician_client.get(
+        reverse("referral-withdraw", args=[referral.pk]), follow=True
+    )
+
+    messages = [
+        (message.level_tag, str(message)) for message in response.context["messages"]
+    ]
+    assert response.redirect_chain == [
+        (reverse("member-detail", args=[member.pk]), 302)
+    ]
+    assert messages == [("info", f"Referral #{referral.pk} is already withdrawn.")]
+
+
+def test_second_referral_withdrawal_changes_nothing(
+    clinician_client, clinician, member
+):
+    referral = make_referral(
+        member, received_at=NOW - dt.timedelta(hours=4), by=clinician
+    )
+    services.withdraw_referral(referral, reason="Wrong member", by=clinician.user)
+
+    response = clinician_client.post(
+        reverse("referral-withdraw", args=[referral.pk]), {"reason": "Again"}
+    )
+
+    referral.refresh_from_db()
+    assert response.status_code == 302
+    assert referral.withdrawal_reason == "Wrong member"

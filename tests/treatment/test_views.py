@@ -5,9 +5,18 @@ import time_machine
 from django.urls import reverse
 
 from deadlines.models import Deadline
+from iop.choices import Role
+from treatment import services
 from treatment.models import CareTeamAssignment
 
-from ..factories import MemberFactory, ProgramFactory, StaffFactory, admit, assign
+from ..factories import (
+    MemberFactory,
+    ProgramFactory,
+    StaffFactory,
+    admit,
+    assign,
+    discharge,
+)
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
 
@@ -107,3 +116,78 @@ def test_team_page_of_other_program_is_403(clinician_client, db):
     )
 
     assert response.status_code == 403
+
+
+def test_team_form_offers_clinical_staff(
+    clinician_client, clinician, nurse, psychiatrist, director, qm, admission
+):
+    StaffFactory(program=clinician.program, role=Role.ADMINISTRATOR)
+    StaffFactory(program=clinician.program, is_active=False)
+
+    response = clinician_client.get(reverse("team-assignment-new", args=[admission.pk]))
+
+    offered = set(response.context["form"].fields["staff"].queryset)
+    assert offered == {clinician, nurse, psychiatrist, director}
+
+
+def test_team_form_rejects_qm_staff(clinician_client, qm, admission):
+    response = clinician_client.post(
+        reverse("team-assignment-new", args=[admission.pk]),
+        {"staff": qm.pk, "assigned_at": "2026-03-10T10:00"},
+    )
+
+    form = response.context["form"]
+    assert form.has_error("staff", "invalid_choice")
+    assert form.errors["staff"] == [
+        "Staff member is not one of the listed options; choose one of them."
+    ]
+    assert not CareTeamAssignment.objects.exists()
+
+
+def test_closed_admission_hides_team_changes(clinician_client, clinician, admission):
+    assignment = assign(
+        admission, clinician, at=NOW - dt.timedelta(hours=2), by=clinician
+    )
+    discharge(admission, at=NOW - dt.timedelta(hours=1), by=clinician)
+
+    response = clinician_client.get(
+        reverse("member-detail", args=[admission.member_id])
+    )
+
+    content = response.content.decode()
+    assert reverse("team-assignment-new", args=[admission.pk]) not in content
+    assert reverse("team-assignment-end", args=[assignment.pk]) not in content
+    assert reverse("team-assignment-withdraw", args=[assignment.pk]) in content
+
+
+def test_open_admission_offers_team_changes(clinician_client, clinician, admission):
+    assignment = assign(
+        admission, clinician, at=NOW - dt.timedelta(hours=2), by=clinician
+    )
+
+    response = clinician_client.get(
+        reverse("member-detail", args=[admission.member_id])
+    )
+
+    content = response.content.decode()
+    assert reverse("team-assignment-new", args=[admission.pk]) in content
+    assert reverse("team-assignment-end", args=[assignment.pk]) in content
+
+
+def test_withdrawn_assignment_page_redirects(clinician_client, clinician, admission):
+    assignment = assign(
+        admission, clinician, at=NOW - dt.timedelta(hours=2), by=clinician
+    )
+    services.withdraw_team_assignment(
+        assignment, reason="Wrong person", by=clinician.user
+    )
+    url = reverse("team-assignment-withdraw", args=[assignment.pk])
+
+    response = clinician_client.get(url, follow=True)
+
+    assert response.redirect_chain == [
+        (reverse("member-detail", args=[admission.member_id]), 302)
+    ]
+    assert [str(message) for message in response.context["messages"]] == [
+        f"Care team assignment #{assignment.pk} is already withdrawn."
+    ]
