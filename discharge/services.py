@@ -221,6 +221,14 @@ def record_appointment(
         )
     if discharge.is_withdrawn:
         raise _withdrawn_discharge(discharge)
+    if discharge.disposition in NO_AFTERCARE_DISPOSITIONS:
+        label = Disposition(discharge.disposition).label.lower()
+        raise ServiceError(
+            "discharge",
+            "no_aftercare",
+            f"Discharge #{discharge.pk} was a {label}, so no aftercare "
+            "appointment is recorded for it.",
+        )
     if kind not in APPOINTMENT_RULES:
         raise ServiceError(
             "kind",

@@ -433,3 +433,28 @@ def test_discharge_before_last_team_arrival_is_rejected(member, clinician, nurse
 
     assert raised.value.field == "discharged_at"
     assert raised.value.code == "before_team_assignment"
+
+
+@pytest.mark.parametrize("disposition", ["death", "higher_level_of_care"])
+def test_appointment_after_no_aftercare_discharge_is_rejected(
+    member, clinician, disposition
+):
+    admitted_at = dt.datetime(2026, 1, 12, 10, tzinfo=NEW_YORK)
+    left_at = admitted_at + dt.timedelta(days=5)
+    admission = admit(member, at=admitted_at, by=clinician)
+    left = factories.discharge(
+        admission, at=left_at, by=clinician, disposition=disposition
+    )
+
+    with pytest.raises(ServiceError) as raised:
+        record_appointment(
+            left,
+            kind="aftercare",
+            scheduled_on=left_at.date() + dt.timedelta(days=2),
+            provider="Test Clinic",
+            by=clinician.user,
+            as_of=left_at,
+        )
+
+    assert raised.value.field == "discharge"
+    assert raised.value.code == "no_aftercare"
