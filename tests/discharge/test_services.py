@@ -26,7 +26,7 @@ from referrals.models import Admission
 from referrals.services import withdraw_admission
 from tests import factories
 from tests.factories import MemberFactory, ProgramFactory, StaffFactory, admit
-from tests.snapshots import database_rows
+from tests.snapshots import rejection
 from treatment.services import assign_team_member
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -37,15 +37,6 @@ DISCHARGED_AT = dt.datetime(2026, 1, 12, 10, tzinfo=NEW_YORK)
 DISCHARGE_DATE = dt.date(2026, 1, 12)
 NOW = dt.datetime(2026, 1, 12, 15, tzinfo=NEW_YORK)
 END_OF_DISCHARGE_DAY = dt.datetime(2026, 1, 12, 23, 59, 59, 999999, tzinfo=NEW_YORK)
-
-
-def rejection(call):
-    """Run `call`, expecting a ServiceError; return it and whether the
-    database is unchanged."""
-    before = database_rows()
-    with pytest.raises(ServiceError) as raised:
-        call()
-    return raised.value, database_rows() == before
 
 
 def state_of(deadline, as_of):

@@ -20,7 +20,7 @@ from incidents.services import (
 )
 from iop.errors import ServiceError
 from tests.factories import MemberFactory, ProgramFactory, StaffFactory, make_incident
-from tests.snapshots import database_rows
+from tests.snapshots import rejection
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -29,15 +29,6 @@ LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
 OCCURRED_AT = dt.datetime(2026, 1, 9, 15, tzinfo=NEW_YORK)
 NOW = dt.datetime(2026, 1, 9, 17, tzinfo=NEW_YORK)
 END_OF_MONDAY = dt.datetime(2026, 1, 12, 23, 59, 59, 999999, tzinfo=NEW_YORK)
-
-
-def rejection(call):
-    """Run `call`, expecting a ServiceError; return it and whether the
-    database is unchanged."""
-    before = database_rows()
-    with pytest.raises(ServiceError) as raised:
-        call()
-    return raised.value, database_rows() == before
 
 
 def state_of(deadline, as_of):

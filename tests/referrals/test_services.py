@@ -32,7 +32,7 @@ from tests.factories import (
     make_evaluation,
     make_referral,
 )
-from tests.snapshots import database_rows
+from tests.snapshots import rejection
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -45,15 +45,6 @@ NOW = dt.datetime(2026, 1, 12, 18, tzinfo=NEW_YORK)
 
 def state_of(deadline, as_of=NOW):
     return with_state(Deadline.objects.filter(pk=deadline.pk), as_of).get().state
-
-
-def rejection(call):
-    """Run `call`, expecting a ServiceError; return it and whether the
-    database is unchanged."""
-    before = database_rows()
-    with pytest.raises(ServiceError) as raised:
-        call()
-    return raised.value, database_rows() == before
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from deadlines.models import Deadline, State
 from deadlines.selectors import with_state
 from deadlines.services import deadline_for
 from iop.choices import Discipline, Role
-from iop.errors import ServiceError
 from iop.models import AuditEntry
 from referrals.services import withdraw_admission
 from tests.factories import (
@@ -25,7 +24,7 @@ from tests.factories import (
     admit,
     discharge,
 )
-from tests.snapshots import database_rows
+from tests.snapshots import rejection
 from treatment.models import CareTeamAssignment
 from treatment.services import (
     assign_team_member,
@@ -43,15 +42,6 @@ NOW = dt.datetime(2026, 1, 12, 18, tzinfo=NEW_YORK)
 
 def at(hour, minute=0):
     return dt.datetime(2026, 1, 12, hour, minute, tzinfo=NEW_YORK)
-
-
-def rejection(call):
-    """Run `call`, expecting a ServiceError; return it and whether the
-    database is unchanged."""
-    before = database_rows()
-    with pytest.raises(ServiceError) as raised:
-        call()
-    return raised.value, database_rows() == before
 
 
 @pytest.fixture
