@@ -6,7 +6,7 @@ from .models import OPEN_CONDITION, Deadline, State
 
 
 def state_conditions(as_of, *, historical=False):
-    """Return one Q per state; at any `as_of` exactly one holds per row.
+    """Return one Q per state; at any `as_of` exactly one matches each row.
 
     By default a deadline's meeting and cancellation count whenever they were
     recorded, which is right for the present and uses the partial indexes.

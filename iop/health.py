@@ -21,7 +21,7 @@ def _check_broker():
 
 
 def health(request):
-    """Answer 200 when the database and the broker answer, else 503."""
+    """Return 200 when the database and the broker respond, else 503."""
     checks = {}
     for name, check in (("database", _check_database), ("broker", _check_broker)):
         try:

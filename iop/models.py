@@ -194,7 +194,7 @@ class Member(models.Model):
 
 
 class RecordedModel(models.Model):
-    """Who entered a record and when the server stored it.
+    """The person who entered a record and the time the server stored it.
 
     `recorded_at` is set by the server and never taken from input; the
     clinical time of the event lives in each record's own field.

@@ -1,4 +1,4 @@
-"""Who may use the API and the pages."""
+"""Permission checks for the API and the pages."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 

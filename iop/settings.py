@@ -93,8 +93,9 @@ if env.str("DATABASE_URL", default=""):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 else:
     # Web, worker and beat share this file. IMMEDIATE transactions take the
-    # write lock up front, so a read-then-write transaction cannot fail with
-    # "database is locked" halfway; WAL lets readers run beside the writer.
+    # write lock up front, so a read-then-write transaction waits for the
+    # lock (up to the timeout) instead of failing halfway with "database is
+    # locked". WAL lets readers run beside the writer.
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {
         "default": {

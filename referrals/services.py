@@ -369,8 +369,8 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
             meet_deadline(
                 rules.ADMISSION, evaluation, met_at=admitted_at, met_by=admission
             )
-            # Another evaluation of the same member that also said admit can
-            # no longer lead to an admission while this one is open.
+            # Another evaluation of the same member with outcome admit can no
+            # longer lead to an admission while this one is open.
             cancel_member_deadlines(
                 admission.member,
                 rules.ADMISSION,
