@@ -40,7 +40,9 @@ def record_referral(member, *, source, kind, plan_product, received_at, by, as_o
     """Record a referral and open its evaluation deadline.
 
     Diversion referrals are due for evaluation by the end of the next day,
-    step-down referrals by the end of the second day after.
+    step-down referrals by the end of the second day after. Raises
+    ServiceError for a member who is admitted now and for a copy of a
+    referral already recorded.
     """
     as_of = as_of or timezone.now()
     if member is None:
