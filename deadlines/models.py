@@ -54,6 +54,13 @@ class Deadline(models.Model):
     met_by = GenericForeignKey("met_by_type", "met_by_id")
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # The record whose change cancelled the deadline, when it is not the
+    # subject itself: withdrawing that record opens the deadline again.
+    cancelled_by_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_by_id = models.PositiveBigIntegerField(null=True, blank=True)
+    cancelled_by = GenericForeignKey("cancelled_by_type", "cancelled_by_id")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,6 +93,10 @@ class Deadline(models.Model):
                 name="deadline_open_due_soon",
             ),
             models.Index(fields=["met_by_type", "met_by_id"], name="deadline_met_by"),
+            models.Index(
+                fields=["cancelled_by_type", "cancelled_by_id"],
+                name="deadline_cancelled_by",
+            ),
             models.Index(fields=["member", "rule"], name="deadline_member_rule"),
         ]
 

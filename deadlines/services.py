@@ -224,18 +224,66 @@ def sync_deadline_met(rule_key, subject, *, met_at, met_by, actor, reason, at):
     return deadline
 
 
-def cancel_deadlines(subject, *, reason, at, rule_key=None):
+def _cause_fields(cause):
+    if cause is None:
+        return {}
+    return {"cancelled_by_type": _content_type(cause), "cancelled_by_id": cause.pk}
+
+
+def cancel_deadlines(subject, *, reason, at, rule_key=None, cause=None):
     """Cancel the open deadlines started by `subject`, with `reason`.
 
-    With `rule_key`, cancel only that rule's deadline. Met deadlines stay
-    met. Returns the number cancelled.
+    With `rule_key`, cancel only that rule's deadline. `cause` is the record
+    whose change cancels them, when not the subject itself. Met deadlines
+    stay met. Returns the number cancelled.
     """
     deadlines = Deadline.objects.filter(
         OPEN_CONDITION, subject_type=_content_type(subject), subject_id=subject.pk
     )
     if rule_key is not None:
         deadlines = deadlines.filter(rule=rule_key)
-    return deadlines.update(cancelled_at=at, cancel_reason=reason[:200])
+    return deadlines.update(
+        cancelled_at=at, cancel_reason=reason[:200], **_cause_fields(cause)
+    )
+
+
+def reopen_deadlines_cancelled_by(cause, *, actor, reason, at):
+    """Open again the deadlines that `cause` cancelled, and audit each.
+
+    Used when `cause` is withdrawn as entered in error. A deadline whose own
+    subject is withdrawn stays cancelled. Returns the deadlines reopened.
+    """
+    reopened = []
+    deadlines = Deadline.objects.select_for_update().filter(
+        cancelled_by_type=_content_type(cause), cancelled_by_id=cause.pk
+    )
+    for deadline in deadlines:
+        if getattr(deadline.subject, "is_withdrawn", False):
+            continue
+        previous_reason = deadline.cancel_reason
+        deadline.cancelled_at = None
+        deadline.cancel_reason = ""
+        deadline.cancelled_by_type = None
+        deadline.cancelled_by_id = None
+        deadline.save(
+            update_fields=[
+                "cancelled_at",
+                "cancel_reason",
+                "cancelled_by_type",
+                "cancelled_by_id",
+            ]
+        )
+        record_audit(
+            actor,
+            "deadline.reopened",
+            deadline,
+            member=deadline.member,
+            program=deadline.program,
+            at=at,
+            detail={"reason": reason, "previous_cancel_reason": previous_reason},
+        )
+        reopened.append(deadline)
+    return reopened
 
 
 def void_deadlines(subject, *, reason, actor, at):
@@ -277,15 +325,16 @@ def void_deadlines(subject, *, reason, actor, at):
     return cancelled
 
 
-def cancel_member_deadlines(member, rule_key, *, reason, at, except_subject):
+def cancel_member_deadlines(member, rule_key, *, reason, at, except_subject, cause):
     """Cancel the member's open deadlines of `rule_key` started by records
-    other than `except_subject`; return how many were cancelled."""
+    other than `except_subject`, because of `cause`; return how many were
+    cancelled."""
     return (
         Deadline.objects.filter(OPEN_CONDITION, member=member, rule=rule_key)
         .exclude(
             subject_type=_content_type(except_subject), subject_id=except_subject.pk
         )
-        .update(cancelled_at=at, cancel_reason=reason[:200])
+        .update(cancelled_at=at, cancel_reason=reason[:200], **_cause_fields(cause))
     )
 
 
@@ -352,10 +401,10 @@ def _sweep_candidates(as_of):
     )
     return (
         Deadline.objects.filter(OPEN_CONDITION, due_soon_at__lte=as_of)
-        .filter(
-            Q(due_at__lt=as_of) & ~Exists(overdue_alerted)
-            | Q(due_at__gte=as_of) & ~Exists(due_soon_alerted)
-        )
+        # A sweep run as of a past time must not add a due-soon alert to a
+        # deadline already alerted as overdue.
+        .filter(~Exists(overdue_alerted))
+        .filter(Q(due_at__lt=as_of) | Q(due_at__gte=as_of) & ~Exists(due_soon_alerted))
         # Ordering by the column of the range filter lets SQLite read only the
         # due rows from deadline_open_due_soon. Ordered by due_at, it reads the
         # whole deadline_open_due index instead: 117 ms against 16 ms at

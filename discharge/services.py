@@ -8,9 +8,11 @@ from django.utils import timezone
 from deadlines import rules
 from deadlines.services import (
     cancel_deadlines,
+    cancel_member_deadlines,
     deadline_for,
     meet_deadline,
     open_deadline,
+    reopen_deadlines_cancelled_by,
     reopen_deadlines_met_by,
     void_deadlines,
 )
@@ -19,7 +21,7 @@ from iop.errors import ServiceError
 from iop.services import mark_withdrawn
 from iop.validation import require_not_before, require_not_future, require_reason
 from referrals.models import Admission
-from treatment.services import close_team_deadline_at_discharge
+from treatment.services import close_team_deadline_at_discharge, sync_team_deadline
 
 from .choices import NO_AFTERCARE_DISPOSITIONS, AppointmentKind, Disposition
 from .models import Appointment, Discharge
@@ -94,7 +96,7 @@ def discharge_member(
             admission.closed_at = discharged_at
             admission.save(update_fields=["closed_at"])
             _open_aftercare_deadlines(discharge, as_of)
-            close_team_deadline_at_discharge(admission, as_of=as_of)
+            close_team_deadline_at_discharge(admission, discharge)
             record_audit(by, "discharge.recorded", discharge, at=as_of)
     except IntegrityError as error:
         raise _already_discharged(admission) from error
@@ -102,18 +104,20 @@ def discharge_member(
 
 
 def _require_after_team_arrivals(admission, discharged_at, tz):
-    last = (
-        admission.team_assignments.filter(withdrawn_at__isnull=True)
-        .order_by("-assigned_at")
-        .first()
-    )
-    if last is not None:
+    # The latest recorded team event, an arrival or a departure, bounds the
+    # discharge: the team cannot change after the stay has ended.
+    latest = None
+    for assignment in admission.team_assignments.filter(withdrawn_at__isnull=True):
+        for instant in (assignment.assigned_at, assignment.ended_at):
+            if instant is not None and (latest is None or instant > latest):
+                latest = instant
+    if latest is not None:
         require_not_before(
             "discharged_at",
             discharged_at,
-            last.assigned_at,
+            latest,
             "Discharge time",
-            "last care team assignment",
+            "last care team change",
             tz,
             code="before_team_assignment",
         )
@@ -151,13 +155,20 @@ def _open_aftercare_deadlines(discharge, as_of):
         )
     if discharge.disposition in NO_AFTERCARE_DISPOSITIONS:
         label = Disposition(discharge.disposition).label.lower()
-        cancel_deadlines(discharge, reason=f"Discharge disposition: {label}", at=as_of)
+        cancel_deadlines(
+            discharge,
+            reason=f"Discharge disposition: {label}",
+            at=discharge.discharged_at,
+        )
 
 
 def withdraw_discharge(discharge, *, reason, by, as_of=None):
     """Withdraw a discharge entered in error and reopen the admission.
 
-    The aftercare deadlines it started are cancelled if still open.
+    The aftercare deadlines it started are cancelled, met ones too. A
+    care-team deadline it cancelled opens again and is synced with the team.
+    Admission deadlines of evaluations recorded since the discharge are
+    cancelled, since the member is back in the program.
     """
     as_of = as_of or timezone.now()
     reason = require_reason(reason)
@@ -172,12 +183,21 @@ def withdraw_discharge(discharge, *, reason, by, as_of=None):
                     f"Discharge #{discharge.pk} is already withdrawn.",
                 )
             mark_withdrawn(discharge, reason=reason, by=by, as_of=as_of)
-            # NOTE: a care-team deadline this discharge cancelled (stay ended
-            # before the team was due) stays cancelled although the stay goes
-            # on; reopening it needs the cancellation's cause on the deadline.
-            Admission.objects.filter(pk=discharge.admission_id).update(closed_at=None)
-            void_deadlines(
-                discharge, reason=f"Discharge withdrawn: {reason}", actor=by, at=as_of
+            admission = Admission.objects.get(pk=discharge.admission_id)
+            admission.closed_at = None
+            admission.save(update_fields=["closed_at"])
+            why = f"Discharge withdrawn: {reason}"
+            void_deadlines(discharge, reason=why, actor=by, at=as_of)
+            reopen_deadlines_cancelled_by(discharge, actor=by, reason=why, at=as_of)
+            sync_team_deadline(admission, actor=by, reason=why, at=as_of)
+            cancel_member_deadlines(
+                admission.member,
+                rules.ADMISSION,
+                reason=f"Discharge #{discharge.pk} withdrawn, so the stay of "
+                f"admission #{admission.pk} goes on",
+                at=as_of,
+                except_subject=admission.evaluation,
+                cause=None,
             )
             record_audit(
                 by,

@@ -13,6 +13,7 @@ from deadlines.services import (
     cancel_member_deadlines,
     meet_deadline,
     open_deadline,
+    reopen_deadlines_cancelled_by,
     reopen_deadlines_met_by,
     void_deadlines,
 )
@@ -236,7 +237,7 @@ def record_evaluation(referral, *, completed_at, evaluated_by, outcome, by, as_o
             if outcome != EvaluationOutcome.ADMIT:
                 label = EvaluationOutcome(outcome).label.lower()
                 cancel_deadlines(
-                    evaluation, reason=f"Evaluation outcome: {label}", at=as_of
+                    evaluation, reason=f"Evaluation outcome: {label}", at=completed_at
                 )
             record_audit(by, "evaluation.recorded", evaluation, at=as_of)
     except IntegrityError as error:
@@ -377,8 +378,9 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
                 admission.member,
                 rules.ADMISSION,
                 reason=f"Member admitted through evaluation #{evaluation.pk}",
-                at=as_of,
+                at=admitted_at,
                 except_subject=evaluation,
+                cause=admission,
             )
             open_deadline(
                 rules.TEAM_ASSIGNMENT,
@@ -463,6 +465,9 @@ def withdraw_admission(admission, *, reason, by, as_of=None):
         )
         void_deadlines(
             admission, reason=f"Admission withdrawn: {reason}", actor=by, at=as_of
+        )
+        reopen_deadlines_cancelled_by(
+            admission, actor=by, reason=f"Admission withdrawn: {reason}", at=as_of
         )
         record_audit(
             by, "admission.withdrawn", admission, at=as_of, detail={"reason": reason}

@@ -47,9 +47,12 @@ def team_completed_by(assignments):
     return None
 
 
-def _sync_team_deadline(admission, *, actor, reason, at):
-    # The care-team deadline is met by the arrival that first made the team
-    # valid, so any change to the team can move, set or clear its met time.
+def sync_team_deadline(admission, *, actor, reason, at):
+    """Bring the care-team deadline in line with the admission's team.
+
+    The deadline is met by the arrival that first made the team valid, so
+    any change to the team can move, set or clear its met time.
+    """
     assignments = list(admission.team_assignments.filter(withdrawn_at__isnull=True))
     arrival = team_completed_by(assignments)
     deadline = sync_deadline_met(
@@ -61,27 +64,29 @@ def _sync_team_deadline(admission, *, actor, reason, at):
         reason=reason,
         at=at,
     )
-    if admission.closed_at is not None:
-        close_team_deadline_at_discharge(admission, as_of=at)
+    discharge = admission.discharges.filter(withdrawn_at__isnull=True).first()
+    if discharge is not None:
+        close_team_deadline_at_discharge(admission, discharge)
     return deadline
 
 
-def close_team_deadline_at_discharge(admission, *, as_of):
+def close_team_deadline_at_discharge(admission, discharge):
     """Cancel the care-team deadline of a stay that ended before it was due.
 
     No team can be assigned once the stay has ended. A team deadline already
     missed at discharge stays overdue, because it is a breach the program's
-    figures must show.
+    figures must show. Withdrawing the discharge opens the deadline again.
     """
     deadline = deadline_for(rules.TEAM_ASSIGNMENT, admission)
     if deadline is None or not deadline.is_open:
         return deadline
-    if admission.closed_at <= deadline.due_at:
+    if discharge.discharged_at <= deadline.due_at:
         cancel_deadlines(
             admission,
             rule_key=rules.TEAM_ASSIGNMENT,
             reason="Discharged before the care team was due",
-            at=as_of,
+            at=discharge.discharged_at,
+            cause=discharge,
         )
         deadline.refresh_from_db()
     return deadline
@@ -147,7 +152,7 @@ def assign_team_member(admission, *, staff, assigned_at, team_role="", by, as_of
                 recorded_at=as_of,
                 recorded_by=by,
             )
-            _sync_team_deadline(
+            sync_team_deadline(
                 admission, actor=by, reason="Team member recorded", at=as_of
             )
             record_audit(by, "team_assignment.recorded", assignment, at=as_of)
@@ -218,7 +223,7 @@ def end_team_assignment(assignment, *, ended_at, reason, by, as_of=None):
         assignment.ended_at = ended_at
         assignment.end_reason = reason[:200]
         assignment.save(update_fields=["ended_at", "end_reason"])
-        _sync_team_deadline(
+        sync_team_deadline(
             assignment.admission,
             actor=by,
             reason=f"Team member taken off: {reason}",
@@ -249,7 +254,7 @@ def withdraw_team_assignment(assignment, *, reason, by, as_of=None):
                 f"Team assignment #{assignment.pk} is already withdrawn.",
             )
         mark_withdrawn(assignment, reason=reason, by=by, as_of=as_of)
-        _sync_team_deadline(
+        sync_team_deadline(
             assignment.admission,
             actor=by,
             reason=f"Team member withdrawn: {reason}",

@@ -100,6 +100,16 @@ def test_due_soon_alert_is_not_repeated(open_deadlines):
     assert again == []
 
 
+def test_past_sweep_after_overdue_raises_no_due_soon(open_deadlines):
+    [deadline] = open_deadlines(1)
+    sweep(OVERDUE)
+
+    earlier = sweep(DUE_SOON)
+
+    assert earlier == []
+    assert alert_kinds(deadline) == [AlertKind.OVERDUE]
+
+
 def test_met_and_cancelled_deadlines_get_no_alert(open_deadlines, clinician):
     met, met_late, cancelled, still_open = open_deadlines(4)
     # Outcomes other than admit, so no admission deadline opens.

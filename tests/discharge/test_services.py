@@ -27,7 +27,7 @@ from referrals.services import withdraw_admission
 from tests import factories
 from tests.factories import MemberFactory, ProgramFactory, StaffFactory, admit
 from tests.snapshots import rejection
-from treatment.services import assign_team_member
+from treatment.services import assign_team_member, end_team_assignment
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -125,7 +125,7 @@ def test_discharge_without_aftercare_cancels_deadlines(
     deadlines = discharge_deadlines(left)
     assert set(deadlines) == {rules.AFTERCARE_APPOINTMENT, rules.MEDICATION_MONITORING}
     for deadline in deadlines.values():
-        assert deadline.cancelled_at == NOW
+        assert deadline.cancelled_at == left.discharged_at
         assert deadline.cancel_reason == reason
         assert state_of(deadline, NOW) == State.CANCELLED
 
@@ -449,3 +449,29 @@ def test_appointment_after_no_aftercare_discharge_is_rejected(
 
     assert raised.value.field == "discharge"
     assert raised.value.code == "no_aftercare"
+
+
+def test_discharge_before_team_departure_is_rejected(member, clinician, nurse):
+    admitted_at = dt.datetime(2026, 1, 12, 10, tzinfo=NEW_YORK)
+    admission = admit(member, at=admitted_at, by=clinician)
+    assignment = assign_team_member(
+        admission,
+        staff=nurse,
+        assigned_at=admitted_at + dt.timedelta(hours=1),
+        by=clinician.user,
+        as_of=admitted_at + dt.timedelta(hours=1),
+    )
+    end_team_assignment(
+        assignment,
+        ended_at=admitted_at + dt.timedelta(hours=6),
+        reason="Moved to another team",
+        by=clinician.user,
+        as_of=admitted_at + dt.timedelta(hours=6),
+    )
+
+    with pytest.raises(ServiceError) as raised:
+        factories.discharge(
+            admission, at=admitted_at + dt.timedelta(hours=3), by=clinician
+        )
+
+    assert raised.value.code == "before_team_assignment"

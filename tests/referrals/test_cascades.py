@@ -14,7 +14,11 @@ from discharge.services import (
 )
 from iop.choices import Role
 from iop.errors import ServiceError
-from referrals.services import withdraw_evaluation, withdraw_referral
+from referrals.services import (
+    withdraw_admission,
+    withdraw_evaluation,
+    withdraw_referral,
+)
 from tests.factories import (
     StaffFactory,
     admit,
@@ -140,3 +144,60 @@ def test_evaluator_must_be_active_clinical_staff(member, clinician, staff_kwargs
 
     assert raised.value.field == "evaluated_by"
     assert raised.value.code == "not_program_clinician"
+
+
+def test_withdrawn_admission_reopens_other_admission_deadline(member, clinician):
+    first = make_evaluation(
+        make_referral(member, received_at=MONDAY, by=clinician),
+        completed_at=MONDAY + dt.timedelta(hours=1),
+        by=clinician,
+    )
+    second = make_evaluation(
+        make_referral(
+            member, received_at=MONDAY + dt.timedelta(minutes=5), by=clinician
+        ),
+        completed_at=MONDAY + dt.timedelta(hours=2),
+        by=clinician,
+    )
+    admission = make_admission(
+        first, admitted_at=MONDAY + dt.timedelta(hours=3), by=clinician
+    )
+
+    withdraw_admission(admission, reason="Wrong member", by=clinician.user, as_of=NOW)
+
+    other = deadline_for(rules.ADMISSION, second)
+    assert other.cancelled_at is None
+    assert other.cancel_reason == ""
+    assert other.is_open
+
+
+def test_withdrawn_early_discharge_reopens_team_deadline(member, clinician):
+    admission = admit(member, at=MONDAY, by=clinician)
+    left = discharge(admission, at=MONDAY + dt.timedelta(hours=5), by=clinician)
+
+    withdraw_discharge(left, reason="Did not leave", by=clinician.user, as_of=NOW)
+
+    team = deadline_for(rules.TEAM_ASSIGNMENT, admission)
+    assert team.is_open
+    assert team.cancelled_by_id is None
+
+
+def test_withdrawn_discharge_cancels_later_admission_deadline(member, clinician):
+    admission = admit(member, at=MONDAY, by=clinician)
+    discharge(admission, at=MONDAY + dt.timedelta(days=2), by=clinician)
+    later = make_evaluation(
+        make_referral(member, received_at=MONDAY + dt.timedelta(days=3), by=clinician),
+        completed_at=MONDAY + dt.timedelta(days=3, hours=1),
+        by=clinician,
+    )
+
+    withdraw_discharge(
+        admission.discharges.get(),
+        reason="Did not leave",
+        by=clinician.user,
+        as_of=NOW,
+    )
+
+    deadline = deadline_for(rules.ADMISSION, later)
+    assert deadline.cancelled_at == NOW
+    assert f"admission #{admission.pk} goes on" in deadline.cancel_reason

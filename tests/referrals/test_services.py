@@ -320,7 +320,7 @@ def test_evaluation_not_admitting_cancels_admission_deadline(
     evaluation = evaluate(referral, clinician, outcome=outcome)
 
     deadline = deadline_for(rules.ADMISSION, evaluation)
-    assert deadline.cancelled_at == NOW
+    assert deadline.cancelled_at == evaluation.completed_at
     assert deadline.cancel_reason == reason
     assert state_of(deadline) == State.CANCELLED
 
