@@ -32,4 +32,6 @@ RUN DEBUG=1 python manage.py collectstatic --noinput \
 USER iop
 EXPOSE 8000
 
-CMD ["gunicorn", "iop.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The access log shows paths without query strings (%(U)s), because a
+# search's query string can hold a member's name.
+CMD ["gunicorn", "iop.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(B)s %(L)s"]
