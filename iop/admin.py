@@ -42,6 +42,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
             if not field.primary_key
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            # A list of clinical records shows member data. The search text
+            # is not kept, since it may be a member's name.
+            record_audit(
+                request.user,
+                "admin_list.viewed",
+                at=timezone.now(),
+                detail={"model": self.model._meta.label},
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = getattr(response, "context_data", {}).get("original")
@@ -156,6 +169,19 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
     # Reading the audit trail is not itself a view of one member's record.
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            # A list of clinical records shows member data. The search text
+            # is not kept, since it may be a member's name.
+            record_audit(
+                request.user,
+                "admin_list.viewed",
+                at=timezone.now(),
+                detail={"model": self.model._meta.label},
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return admin.ModelAdmin.change_view(
             self, request, object_id, form_url, extra_context

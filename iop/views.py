@@ -56,11 +56,30 @@ def staff_required(view=None, *, roles=None):
                     f"change; ask a colleague with one of these roles: {allowed}."
                 )
             request.staff = staff
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            _audit_page_read(request, response)
+            return response
 
         return login_required(wrapper)
 
     return decorator(view) if view is not None else decorator
+
+
+def _audit_page_read(request, response):
+    # Every page a person reads may show member data, so each successful GET
+    # is audited: with the member whose record it opened, if any. Pages that
+    # write a more specific entry themselves set request.is_audited.
+    if request.method != "GET" or response.status_code != 200:
+        return
+    if getattr(request, "is_audited", False):
+        return
+    record_audit(
+        request.user,
+        "page.viewed",
+        member=getattr(request, "audited_member", None),
+        program=request.staff.program,
+        detail={"path": request.path},
+    )
 
 
 def get_program_object(request, model, pk, *related):
@@ -75,6 +94,10 @@ def get_program_object(request, model, pk, *related):
             "This record belongs to another program; you can only open records "
             "of your own program."
         )
+    if isinstance(record, Member):
+        request.audited_member = record
+    else:
+        request.audited_member = getattr(record, "member", None)
     return record
 
 
@@ -177,6 +200,7 @@ def member_detail(request, pk):
     as_of = timezone.now()
     stay = selectors.member_stay(member, as_of)
     record_audit(request.user, "member.viewed", member, member=member, at=as_of)
+    request.is_audited = True
     return render(
         request,
         "iop/member_detail.html",

@@ -165,3 +165,10 @@ def test_rule_settings_cannot_be_deleted(admin_client, admin_user, program):
     response = admin_client.get(admin_url(RuleSetting, "delete", setting.pk))
 
     assert response.status_code == 403
+
+
+def test_admin_list_read_is_audited(admin_client):
+    admin_client.get("/admin/iop/member/?q=Fakeperson")
+
+    entry = AuditEntry.objects.get(action="admin_list.viewed")
+    assert entry.detail == {"model": "iop.Member"}

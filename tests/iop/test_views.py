@@ -145,7 +145,8 @@ def test_member_list_query_count_does_not_grow_with_members(
         admit(member, at=NOW - dt.timedelta(hours=30), by=clinician)
 
     # Session, user, staff with program, the page count and the page itself.
-    with django_assert_max_num_queries(6):
+    # 6 to read the page, 1 to write its audit entry.
+    with django_assert_max_num_queries(7):
         response = clinician_client.get(reverse("member-list"))
 
     assert len(response.context["page"]) == 12
@@ -387,3 +388,18 @@ def test_demo_qm_description_matches_rights(client, qm, member):
     assert response.status_code == 200
     assert "read-only" not in purposes["qm"]
     assert "incidents" in purposes["qm"]
+
+
+def test_member_list_read_is_audited(clinician_client, clinician, member):
+    clinician_client.get("/members/?q=Fakeperson")
+
+    entry = AuditEntry.objects.get(action="page.viewed")
+    assert entry.actor == clinician.user
+    assert entry.detail == {"path": "/members/"}
+
+
+def test_form_page_read_is_audited_with_member(clinician_client, member):
+    clinician_client.get(f"/members/{member.pk}/referrals/new/")
+
+    entry = AuditEntry.objects.get(action="page.viewed")
+    assert entry.member == member
