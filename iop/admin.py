@@ -77,8 +77,54 @@ class ProgramClosureInline(admin.TabularInline):
     fields = ["closed_on", "reason"]
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """An admin whose saves and deletes, inline rows included, are audited.
+
+    Programs, closure days and staff change how later deadlines are
+    computed and who may act, so each change is kept in the audit trail.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _audit_admin_change(
+            request.user, obj, "changed" if change else "added", form.changed_data
+        )
+
+    def delete_model(self, request, obj):
+        _audit_admin_change(request.user, obj, "deleted", [])
+        super().delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            _audit_admin_change(request.user, obj, "deleted", [])
+            obj.delete()
+        for obj in instances:
+            is_new = obj.pk is None
+            obj.save()
+            _audit_admin_change(request.user, obj, "added" if is_new else "changed", [])
+        formset.save_m2m()
+
+
+def _audit_admin_change(user, obj, verb, changed_fields):
+    program = obj if isinstance(obj, Program) else getattr(obj, "program", None)
+    record_audit(
+        user,
+        f"admin.{verb}",
+        obj if verb != "deleted" else None,
+        program=program,
+        at=timezone.now(),
+        detail={
+            "model": obj._meta.label,
+            "id": obj.pk,
+            "fields": list(changed_fields),
+            "text": str(obj),
+        },
+    )
+
+
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(AuditedAdmin):
     list_display = [
         "name",
         "population",
@@ -97,7 +143,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgramClosure)
-class ProgramClosureAdmin(admin.ModelAdmin):
+class ProgramClosureAdmin(AuditedAdmin):
     list_display = ["closed_on", "program", "reason"]
     list_filter = ["program"]
     search_fields = ["reason"]
@@ -105,7 +151,7 @@ class ProgramClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(AuditedAdmin):
     list_display = [
         "__str__",
         "user",

@@ -172,3 +172,16 @@ def test_admin_list_read_is_audited(admin_client):
 
     entry = AuditEntry.objects.get(action="admin_list.viewed")
     assert entry.detail == {"model": "iop.Member"}
+
+
+def test_closure_day_added_in_admin_is_audited(admin_client, admin_user, program):
+    response = admin_client.post(
+        reverse("admin:iop_programclosure_add"),
+        {"program": program.pk, "closed_on": "2026-12-24", "reason": "Holiday party"},
+    )
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="admin.added")
+    assert entry.actor == admin_user
+    assert entry.program == program
+    assert entry.detail["model"] == "iop.ProgramClosure"
