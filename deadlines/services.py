@@ -368,7 +368,8 @@ def set_rule_length(program, rule_key, length, *, by, as_of=None):
         raise ServiceError(
             "length",
             "too_short",
-            f"{rule.title}: enter at least {rule.min_length} {rule.length_unit}.",
+            f"{rule.title}: enter at least {rule.min_length} "
+            f"{rule.length_unit if rule.min_length != 1 else rule.length_unit[:-1]}.",
         )
 
     with transaction.atomic():

@@ -222,12 +222,49 @@ class RejectUnexpectedKeysMixin:
         return errors
 
 
-class ApiSerializer(RejectUnexpectedKeysMixin, serializers.Serializer):
+# DRF's own messages name no field, so the API client cannot tell from the
+# sentence alone which value to fix. Each is replaced where a field still
+# uses it; messages a field sets itself are kept.
+DRF_DEFAULT_MESSAGES = {
+    "required": ("This field is required.", "{name} is missing; send it."),
+    "null": ("This field may not be null.", "{name} may not be null; send a value."),
+    "blank": ("This field may not be blank.", "{name} is empty; send a value."),
+    "invalid_choice": (
+        '"{input}" is not a valid choice.',
+        '{name}: "{{input}}" is not one of the allowed values; send one of: {choices}.',
+    ),
+    "invalid": ("Must be a valid boolean.", "{name} must be true or false."),
+}
+
+
+def name_field_in_messages(name, field):
+    """Replace DRF's default messages of `field` with ones naming `name`."""
+    choices = ", ".join(str(value) for value in getattr(field, "choices", {}))
+    for key, (default, ours) in DRF_DEFAULT_MESSAGES.items():
+        if field.error_messages.get(key) == default:
+            field.error_messages[key] = ours.format(name=name, choices=choices)
+
+
+class NamedFieldMessagesMixin:
+    """Give every field error messages that name the field and the fix."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            name_field_in_messages(name, field)
+        return fields
+
+
+class ApiSerializer(
+    NamedFieldMessagesMixin, RejectUnexpectedKeysMixin, serializers.Serializer
+):
     """A serializer of an action's input, such as a withdrawal reason, that
     rejects unexpected keys."""
 
 
-class ApiModelSerializer(RejectUnexpectedKeysMixin, serializers.ModelSerializer):
+class ApiModelSerializer(
+    NamedFieldMessagesMixin, RejectUnexpectedKeysMixin, serializers.ModelSerializer
+):
     """A model serializer that rejects unexpected keys, whose datetimes
     require a UTC offset and whose times of day must not carry one.
 

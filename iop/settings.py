@@ -34,7 +34,10 @@ SECRET_KEY = env.str(
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Base of the links in alert emails; follows IOP_PORT, the port make run uses.
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://127.0.0.1:{env.str('IOP_PORT', default='8000')}"
+)
 
 # Applications
 INSTALLED_APPS = [

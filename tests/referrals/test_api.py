@@ -598,3 +598,18 @@ def test_serializer_errors_carry_codes(api):
 
     assert response.status_code == 400
     assert error_codes(response, "evaluation") == ["required"]
+
+
+def test_default_messages_name_the_field(api, member):
+    response = api.post(
+        "/api/referrals/",
+        {"member": member.pk, "kind": "sideways", "source": None},
+        format="json",
+    )
+
+    body = response.json()
+    assert response.status_code == 400
+    assert body["kind"][0].startswith('kind: "sideways" is not one of the allowed')
+    assert "diversion, step_down" in body["kind"][0]
+    assert body["source"] == ["source may not be null; send a value."]
+    assert body["received_at"] == ["received_at is missing; send it."]
