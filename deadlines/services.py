@@ -148,7 +148,7 @@ def reopen_deadlines_met_by(record, *, actor, reason, at):
     for deadline in deadlines:
         previous_met_at = deadline.met_at
         _clear_met(deadline)
-        if getattr(deadline.subject, "is_withdrawn", False):
+        if not getattr(deadline.subject, "is_in_force", True):
             deadline.cancelled_at = at
             deadline.cancel_reason = f"{reason}; its record was withdrawn"[:200]
         else:
@@ -258,7 +258,7 @@ def reopen_deadlines_cancelled_by(cause, *, actor, reason, at):
         cancelled_by_type=_content_type(cause), cancelled_by_id=cause.pk
     )
     for deadline in deadlines:
-        if getattr(deadline.subject, "is_withdrawn", False):
+        if not getattr(deadline.subject, "is_in_force", True):
             continue
         previous_reason = deadline.cancel_reason
         deadline.cancelled_at = None
@@ -293,6 +293,14 @@ def void_deadlines(subject, *, reason, actor, at):
     existed and must not count in compliance figures; each such change is
     audited. Returns the number cancelled.
     """
+    # Deadlines cancelled earlier for another cause now belong to a record
+    # that never existed: restate the reason and drop the cause, so that
+    # withdrawing that cause later does not open them again.
+    Deadline.objects.filter(
+        subject_type=_content_type(subject),
+        subject_id=subject.pk,
+        cancelled_at__isnull=False,
+    ).update(cancel_reason=reason[:200], cancelled_by_type=None, cancelled_by_id=None)
     cancelled = cancel_deadlines(subject, reason=reason, at=at)
     met = Deadline.objects.select_for_update().filter(
         subject_type=_content_type(subject),

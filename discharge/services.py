@@ -182,8 +182,15 @@ def withdraw_discharge(discharge, *, reason, by, as_of=None):
                     "already_withdrawn",
                     f"Discharge #{discharge.pk} is already withdrawn.",
                 )
-            mark_withdrawn(discharge, reason=reason, by=by, as_of=as_of)
             admission = Admission.objects.get(pk=discharge.admission_id)
+            later = Admission.objects.filter(
+                member_id=admission.member_id,
+                admitted_at__gt=admission.admitted_at,
+                withdrawn_at__isnull=True,
+            ).first()
+            if later is not None:
+                raise _later_stay(later)
+            mark_withdrawn(discharge, reason=reason, by=by, as_of=as_of)
             admission.closed_at = None
             admission.save(update_fields=["closed_at"])
             why = f"Discharge withdrawn: {reason}"
@@ -197,7 +204,7 @@ def withdraw_discharge(discharge, *, reason, by, as_of=None):
                 f"admission #{admission.pk} goes on",
                 at=as_of,
                 except_subject=admission.evaluation,
-                cause=None,
+                cause=admission,
             )
             record_audit(
                 by,
@@ -207,13 +214,22 @@ def withdraw_discharge(discharge, *, reason, by, as_of=None):
                 detail={"reason": reason},
             )
     except IntegrityError as error:
-        raise ServiceError(
-            None,
-            "open_admission_exists",
-            "The member has been admitted again since this discharge, so its "
-            "admission cannot reopen; discharge the later admission first.",
-        ) from error
+        later = Admission.objects.filter(
+            member_id=discharge.member_id, closed_at__isnull=True
+        ).first()
+        raise _later_stay(later) from error
     return discharge
+
+
+def _later_stay(later):
+    admission = f" (#{later.pk})" if later is not None else ""
+    return ServiceError(
+        None,
+        "later_admission_exists",
+        f"The member was admitted again after this discharge{admission}, so "
+        "the earlier stay cannot reopen without overlapping it; withdraw the "
+        "later admission first if it was entered in error.",
+    )
 
 
 def appointment_window_end(discharge, kind):

@@ -233,6 +233,12 @@ class WithdrawableModel(RecordedModel):
     def is_withdrawn(self):
         return self.withdrawn_at is not None
 
+    @property
+    def is_in_force(self):
+        """Whether the record stands, so the deadlines it started can still
+        be met. Records that rest on another one override this."""
+        return not self.is_withdrawn
+
 
 class AuditEntry(models.Model):
     """One read or change of member data, or of a setting, by a person.

@@ -68,6 +68,11 @@ class Evaluation(WithdrawableModel):
     def __str__(self):
         return f"Evaluation #{self.pk}"
 
+    @property
+    def is_in_force(self):
+        """Whether neither the evaluation nor its referral is withdrawn."""
+        return not self.is_withdrawn and not self.referral.is_withdrawn
+
 
 class Admission(WithdrawableModel):
     """A member's start in the program, within 24 hours of the evaluation.

@@ -201,3 +201,73 @@ def test_withdrawn_discharge_cancels_later_admission_deadline(member, clinician)
     deadline = deadline_for(rules.ADMISSION, later)
     assert deadline.cancelled_at == NOW
     assert f"admission #{admission.pk} goes on" in deadline.cancel_reason
+
+
+def two_admit_evaluations(member, clinician):
+    first = make_evaluation(
+        make_referral(member, received_at=MONDAY, by=clinician),
+        completed_at=MONDAY + dt.timedelta(hours=1),
+        by=clinician,
+    )
+    second = make_evaluation(
+        make_referral(
+            member, received_at=MONDAY + dt.timedelta(minutes=5), by=clinician
+        ),
+        completed_at=MONDAY + dt.timedelta(hours=2),
+        by=clinician,
+    )
+    return first, second
+
+
+def test_cancelled_deadline_of_withdrawn_referral_stays_cancelled(member, clinician):
+    first, second = two_admit_evaluations(member, clinician)
+    admission = make_admission(
+        first, admitted_at=MONDAY + dt.timedelta(hours=3), by=clinician
+    )
+    withdraw_referral(second.referral, reason="Duplicate", by=clinician.user, as_of=NOW)
+
+    withdraw_admission(admission, reason="Wrong member", by=clinician.user, as_of=NOW)
+
+    assert not deadline_for(rules.ADMISSION, second).is_open
+
+
+def test_withdrawn_evaluation_restates_cancel_reason(member, clinician):
+    first, second = two_admit_evaluations(member, clinician)
+    admission = make_admission(
+        first, admitted_at=MONDAY + dt.timedelta(hours=3), by=clinician
+    )
+    withdraw_evaluation(second, reason="Duplicate", by=clinician.user, as_of=NOW)
+
+    withdraw_admission(admission, reason="Wrong member", by=clinician.user, as_of=NOW)
+
+    deadline = deadline_for(rules.ADMISSION, second)
+    assert not deadline.is_open
+    assert deadline.cancel_reason == "Evaluation withdrawn: Duplicate"
+
+
+def test_discharge_withdrawal_cancellation_undone_with_admission(member, clinician):
+    admission = admit(member, at=MONDAY, by=clinician)
+    left = discharge(admission, at=MONDAY + dt.timedelta(days=2), by=clinician)
+    later = make_evaluation(
+        make_referral(member, received_at=MONDAY + dt.timedelta(days=3), by=clinician),
+        completed_at=MONDAY + dt.timedelta(days=3, hours=1),
+        by=clinician,
+    )
+    withdraw_discharge(left, reason="Did not leave", by=clinician.user, as_of=NOW)
+
+    withdraw_admission(admission, reason="Wrong member", by=clinician.user, as_of=NOW)
+
+    assert deadline_for(rules.ADMISSION, later).is_open
+
+
+def test_discharge_before_a_later_stay_cannot_be_withdrawn(member, clinician):
+    first = admit(member, at=MONDAY, by=clinician)
+    left = discharge(first, at=MONDAY + dt.timedelta(days=1), by=clinician)
+    second = admit(member, at=MONDAY + dt.timedelta(days=3), by=clinician)
+    discharge(second, at=MONDAY + dt.timedelta(days=4), by=clinician)
+
+    with pytest.raises(ServiceError) as raised:
+        withdraw_discharge(left, reason="Wrong", by=clinician.user, as_of=NOW)
+
+    assert raised.value.code == "later_admission_exists"
+    assert f"#{second.pk}" in raised.value.message
