@@ -63,8 +63,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return response
 
 
+def _member_of(obj):
+    if isinstance(obj, Member):
+        return obj
+    # A notification reaches its member through its alert, and an alert
+    # through its deadline; clinical records name the member themselves.
+    for attribute in ("alert", "deadline"):
+        obj = getattr(obj, attribute, obj)
+    member = getattr(obj, "member", None)
+    return member if isinstance(member, Member) else None
+
+
 def _audit_member_view(user, obj):
-    member = obj if isinstance(obj, Member) else getattr(obj, "member", None)
+    member = _member_of(obj)
     if isinstance(member, Member):
         record_audit(
             user, "member.viewed_in_admin", obj, member=member, at=timezone.now()

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
@@ -225,24 +226,48 @@ class RejectUnexpectedKeysMixin:
 # DRF's own messages name no field, so the API client cannot tell from the
 # sentence alone which value to fix. Each is replaced where a field still
 # uses it; messages a field sets itself are kept.
-DRF_DEFAULT_MESSAGES = {
-    "required": ("This field is required.", "{name} is missing; send it."),
-    "null": ("This field may not be null.", "{name} may not be null; send a value."),
-    "blank": ("This field may not be blank.", "{name} is empty; send a value."),
-    "invalid_choice": (
+DRF_DEFAULT_MESSAGES = [
+    ("required", "This field is required.", "{name} is missing; send it."),
+    ("null", "This field may not be null.", "{name} may not be null; send a value."),
+    ("blank", "This field may not be blank.", "{name} is empty; send a value."),
+    (
+        "invalid_choice",
         '"{input}" is not a valid choice.',
         '{name}: "{{input}}" is not one of the allowed values; send one of: {choices}.',
     ),
-    "invalid": ("Must be a valid boolean.", "{name} must be true or false."),
-}
+    ("invalid", "Must be a valid boolean.", "{name} must be true or false."),
+    (
+        "invalid",
+        "Date has wrong format. Use one of these formats instead: {format}.",
+        "{name} is not a valid date; send an existing date as YYYY-MM-DD, "
+        "such as 2026-03-09.",
+    ),
+    (
+        "invalid",
+        "Time has wrong format. Use one of these formats instead: {format}.",
+        "{name} is not a valid time of day; send it as HH:MM, such as 14:30.",
+    ),
+]
 
 
 def name_field_in_messages(name, field):
     """Replace DRF's default messages of `field` with ones naming `name`."""
     choices = ", ".join(str(value) for value in getattr(field, "choices", {}))
-    for key, (default, ours) in DRF_DEFAULT_MESSAGES.items():
+    for key, default, ours in DRF_DEFAULT_MESSAGES:
         if field.error_messages.get(key) == default:
             field.error_messages[key] = ours.format(name=name, choices=choices)
+    # DRF formats the length message into its validator when the field is
+    # built, so the validator's own message is the one to replace.
+    for validator in field.validators:
+        if not isinstance(validator, MaxLengthValidator):
+            continue
+        limit = validator.limit_value
+        default = f"Ensure this field has no more than {limit} characters."
+        if str(validator.message) == default:
+            validator.message = (
+                f"{name} is longer than {limit} characters; shorten it to "
+                f"{limit} or fewer."
+            )
 
 
 class NamedFieldMessagesMixin:
@@ -432,6 +457,32 @@ class ApiFilterSet(filters.FilterSet):
 
 # Views
 
+# Query parameters whose values are ids, choices or times. Others, such as a
+# name or plan ID search, are audited by name only, since their values can
+# identify a member.
+AUDITED_QUERY_VALUES = {
+    "member",
+    "admission",
+    "discharge",
+    "referral",
+    "evaluation",
+    "staff",
+    "rule",
+    "state",
+    "kind",
+    "as_of",
+    "is_open",
+    "limit",
+    "offset",
+}
+
+
+def _auditable_query(query_params):
+    return {
+        key: value if key in AUDITED_QUERY_VALUES else "…"
+        for key, value in query_params.items()
+    }
+
 
 class ApiPagination(LimitOffsetPagination):
     # Caps one response, so a client cannot ask for a whole table at once.
@@ -495,13 +546,21 @@ class ProgramScopedViewSet(
         record_audit(
             request.user,
             f"{self.audit_name}.listed",
+            member=self._listed_member(request),
             program=self.staff.program,
             detail={
                 "count": len(response.data["results"]),
-                "query": request.query_params.dict(),
+                "query": _auditable_query(request.query_params),
             },
         )
         return response
+
+    def _listed_member(self, request):
+        """Return the member a list was filtered to, if any."""
+        member_id = request.query_params.get("member", "")
+        if not member_id.isdigit() or len(member_id) > 18:
+            return None
+        return Member.objects.filter(pk=member_id, program=self.staff.program).first()
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()

@@ -244,9 +244,11 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The development server's access log has a handler of its own in
-    # Django's defaults; route it through the filtered console instead.
+    # Django's defaults give the "django" and "django.server" loggers handlers
+    # of their own, which printed each request warning twice and the access
+    # log unfiltered; both go through the filtered console instead.
     "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -258,3 +258,23 @@ def test_discharge_list_query_count(api, clinician, django_assert_max_num_querie
         response = api.get("/api/discharges/")
 
     assert response.json()["count"] == 6
+
+
+def test_impossible_appointment_date_names_the_field(api, discharged):
+    response = api.post(
+        "/api/appointments/",
+        {
+            "discharge": discharged.pk,
+            "kind": "aftercare",
+            "scheduled_on": "2026-02-30",
+            "provider": "x" * 201,
+        },
+        format="json",
+    )
+
+    body = response.json()
+    assert response.status_code == 400
+    assert body["scheduled_on"][0].startswith("scheduled_on is not a valid date")
+    assert body["provider"] == [
+        "provider is longer than 200 characters; shorten it to 200 or fewer."
+    ]

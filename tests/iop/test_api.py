@@ -417,3 +417,19 @@ def test_schema_generates_without_warnings(tmp_path):
     )
 
     assert "/api/deadlines/" in schema_file.read_text()
+
+
+def test_list_audit_hides_searched_names(api, member):
+    api.get("/api/members/", {"last_name": member.last_name})
+
+    entry = AuditEntry.objects.filter(action="member.listed").latest("id")
+    assert entry.detail["query"] == {"last_name": "…"}
+    assert member.last_name not in str(entry.detail)
+
+
+def test_list_filtered_to_member_is_audited_with_member(api, member):
+    api.get("/api/deadlines/", {"member": member.pk})
+
+    entry = AuditEntry.objects.filter(action="deadline.listed").latest("id")
+    assert entry.member == member
+    assert entry.detail["query"] == {"member": str(member.pk)}
