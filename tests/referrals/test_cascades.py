@@ -33,6 +33,22 @@ MONDAY = dt.datetime(2026, 1, 12, 9, tzinfo=NEW_YORK)
 NOW = dt.datetime(2026, 1, 20, 9, tzinfo=NEW_YORK)
 
 
+def two_admit_evaluations(member, clinician):
+    first = make_evaluation(
+        make_referral(member, received_at=MONDAY, by=clinician),
+        completed_at=MONDAY + dt.timedelta(hours=1),
+        by=clinician,
+    )
+    second = make_evaluation(
+        make_referral(
+            member, received_at=MONDAY + dt.timedelta(minutes=5), by=clinician
+        ),
+        completed_at=MONDAY + dt.timedelta(hours=2),
+        by=clinician,
+    )
+    return first, second
+
+
 def test_evaluation_withdrawn_after_referral_cancels(member, clinician):
     referral = make_referral(member, received_at=MONDAY, by=clinician)
     evaluation = make_evaluation(
@@ -52,18 +68,7 @@ def test_evaluation_withdrawn_after_referral_cancels(member, clinician):
 
 
 def test_admission_cancels_other_admit_evaluations(member, clinician):
-    first = make_evaluation(
-        make_referral(member, received_at=MONDAY, by=clinician),
-        completed_at=MONDAY + dt.timedelta(hours=1),
-        by=clinician,
-    )
-    second = make_evaluation(
-        make_referral(
-            member, received_at=MONDAY + dt.timedelta(minutes=5), by=clinician
-        ),
-        completed_at=MONDAY + dt.timedelta(hours=2),
-        by=clinician,
-    )
+    first, second = two_admit_evaluations(member, clinician)
 
     make_admission(first, admitted_at=MONDAY + dt.timedelta(hours=3), by=clinician)
 
@@ -147,18 +152,7 @@ def test_evaluator_must_be_active_clinical_staff(member, clinician, staff_kwargs
 
 
 def test_withdrawn_admission_reopens_other_admission_deadline(member, clinician):
-    first = make_evaluation(
-        make_referral(member, received_at=MONDAY, by=clinician),
-        completed_at=MONDAY + dt.timedelta(hours=1),
-        by=clinician,
-    )
-    second = make_evaluation(
-        make_referral(
-            member, received_at=MONDAY + dt.timedelta(minutes=5), by=clinician
-        ),
-        completed_at=MONDAY + dt.timedelta(hours=2),
-        by=clinician,
-    )
+    first, second = two_admit_evaluations(member, clinician)
     admission = make_admission(
         first, admitted_at=MONDAY + dt.timedelta(hours=3), by=clinician
     )
@@ -201,22 +195,6 @@ def test_withdrawn_discharge_cancels_later_admission_deadline(member, clinician)
     deadline = deadline_for(rules.ADMISSION, later)
     assert deadline.cancelled_at == NOW
     assert f"admission #{admission.pk} goes on" in deadline.cancel_reason
-
-
-def two_admit_evaluations(member, clinician):
-    first = make_evaluation(
-        make_referral(member, received_at=MONDAY, by=clinician),
-        completed_at=MONDAY + dt.timedelta(hours=1),
-        by=clinician,
-    )
-    second = make_evaluation(
-        make_referral(
-            member, received_at=MONDAY + dt.timedelta(minutes=5), by=clinician
-        ),
-        completed_at=MONDAY + dt.timedelta(hours=2),
-        by=clinician,
-    )
-    return first, second
 
 
 def test_cancelled_deadline_of_withdrawn_referral_stays_cancelled(member, clinician):
