@@ -103,7 +103,7 @@ class DeadlineFilter(ApiFilterSet):
     def filter_queryset(self, queryset):
         given_as_of = self.form.cleaned_data.get("as_of")
         self.as_of = given_as_of or timezone.now()
-        # A given as_of asks what the deadlines looked like then: rows not yet
+        # A given as_of requests the deadlines as they were then. Rows not yet
         # started are left out, and later meetings or cancellations ignored.
         self.historical = given_as_of is not None
         if self.historical:

@@ -1,7 +1,7 @@
 """The specification's timed clauses and how each one's due time is computed.
 
 A rule's defaults live here in code. A program may shorten a rule's length
-(never lengthen it) through RuleSetting; the length in force when a deadline
+(never lengthen it) through RuleSetting. The length in force when a deadline
 opens is stored on the deadline, so a later change does not move it.
 """
 

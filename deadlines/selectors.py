@@ -11,7 +11,7 @@ def state_conditions(as_of, *, historical=False):
     By default a deadline's meeting and cancellation count whenever they were
     recorded, which is right for the present and uses the partial indexes.
     With `historical`, a met or cancelled time later than `as_of` is ignored,
-    giving the state the deadline had at `as_of`; callers then also leave out
+    giving the state the deadline had at `as_of`. Callers then also leave out
     deadlines started after `as_of`.
     """
     if historical:

@@ -442,7 +442,7 @@ def sweep(as_of=None, *, batch_size=SWEEP_BATCH_SIZE, wake_sender=True):
     """Raise the due-soon and overdue alerts that are owed as of `as_of`.
 
     Open deadlines are locked with SKIP LOCKED, so two sweeps at once split
-    the work instead of both raising the same alert; the unique constraint
+    the work instead of both raising the same alert. The unique constraint
     on (deadline, kind) is the last guard. A deadline whose processing fails
     is logged by id and left for the next sweep, and the others go on.
     With `wake_sender` False the notifications stay in the outbox for the

@@ -193,10 +193,12 @@ def withdraw_discharge(discharge, *, reason, by, as_of=None):
             mark_withdrawn(discharge, reason=reason, by=by, as_of=as_of)
             admission.closed_at = None
             admission.save(update_fields=["closed_at"])
-            why = f"Discharge withdrawn: {reason}"
-            void_deadlines(discharge, reason=why, actor=by, at=as_of)
-            reopen_deadlines_cancelled_by(discharge, actor=by, reason=why, at=as_of)
-            sync_team_deadline(admission, actor=by, reason=why, at=as_of)
+            deadline_reason = f"Discharge withdrawn: {reason}"
+            void_deadlines(discharge, reason=deadline_reason, actor=by, at=as_of)
+            reopen_deadlines_cancelled_by(
+                discharge, actor=by, reason=deadline_reason, at=as_of
+            )
+            sync_team_deadline(admission, actor=by, reason=deadline_reason, at=as_of)
             cancel_member_deadlines(
                 admission.member,
                 rules.ADMISSION,

@@ -81,7 +81,7 @@ def _late_appointment_message(discharge, appointment):
     and the rule's deadline is still open, else None.
 
     The service keeps a late appointment but meets no deadline with it, so
-    the warning tells the clinician that another one is still needed.
+    the warning informs the clinician that another one is still needed.
     """
     window_end = services.appointment_window_end(discharge, appointment.kind)
     if window_end is None or appointment.scheduled_on <= window_end:

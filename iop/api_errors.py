@@ -35,7 +35,7 @@ def exception_handler(exc, context):
 
     The body has the same shape as a serializer's validation errors, plus
     `codes` with the machine-readable reason per field, for service errors
-    and serializer errors alike. A 404 says "Not found." instead of Django's
+    and serializer errors alike. A 404 returns "Not found." instead of Django's
     message, which names the model class.
     """
     # Imported here because DRF's settings import this module while

@@ -235,8 +235,8 @@ class WithdrawableModel(RecordedModel):
 
     @property
     def is_in_force(self):
-        """Whether the record stands, so the deadlines it started can still
-        be met. Records that rest on another one override this."""
+        """Whether the record is still valid, so the deadlines it started can
+        still be met. Records that depend on another one override this."""
         return not self.is_withdrawn
 
 

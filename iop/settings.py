@@ -215,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Deadlines: when the "due soon" warning starts. Rules due within a day of
-# their start warn this many hours before the due time; the evaluation and
+# their start warn this many hours before the due time. The evaluation and
 # incident rules warn from local midnight this many days before the due day.
 DEADLINE_DUE_SOON_HOURS = env.int("DEADLINE_DUE_SOON_HOURS", default=4)
 DEADLINE_DUE_SOON_DAYS = env.int("DEADLINE_DUE_SOON_DAYS", default=0)
@@ -244,9 +244,9 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Django's defaults give the "django" and "django.server" loggers handlers
-    # of their own, which printed each request warning twice and the access
-    # log unfiltered; both go through the filtered console instead.
+    # Django's defaults give the "django" and "django.server" loggers their
+    # own handlers, which printed each request warning twice and the access
+    # log unfiltered. Both now go through the filtered console.
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},

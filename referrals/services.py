@@ -304,8 +304,8 @@ def admit_member(evaluation, *, admitted_at, by, as_of=None):
 
     Meets the admission deadline at `admitted_at` and opens the care-team
     deadline (24 hours). The member row is locked first, so two admissions
-    sent at once for one member are serialized and the second is rejected;
-    the partial unique constraint on open admissions is the last guard.
+    sent at once for one member are serialized and the second is rejected.
+    The partial unique constraint on open admissions is the last guard.
     """
     as_of = as_of or timezone.now()
     if evaluation is None:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_demo_director_finds_overdue_deadline(page, live_server, transactional_db):
-    # pytest-django runs with DEBUG off, where the loader asks for this flag.
+    # pytest-django runs with DEBUG off, where the loader requires this flag.
     call_command("load_demo_data", allow_production=True, verbosity=0)
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("director")
